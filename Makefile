@@ -1,0 +1,48 @@
+# Advocacy: `make run` to try it, `make test` to check it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := advocacy.settings
+
+.PHONY: run test lint venv migrate seed bench bench-redirect bench-leaderboard clean
+
+$(BIN)/activate: requirements.txt requirements-dev.txt
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --upgrade pip
+	@$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $(BIN)/activate
+
+venv: $(BIN)/activate
+
+# Embedded default: SQLite, filesystem Celery broker, no Redis. DEBUG only here.
+RUN_ENV := DEBUG=1 SITE_URL=http://localhost:$(PORT)
+
+migrate: venv
+	@$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	@$(RUN_ENV) $(BIN)/python manage.py seed_demo
+
+run: seed
+	@mkdir -p var/log
+	@echo ""
+	@echo "  Advocacy is starting on http://localhost:$(PORT)/  (admin: http://localhost:$(PORT)/admin/)"
+	@echo "  Demo logins are listed above. Ctrl-C stops web, worker and beat."
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	$(RUN_ENV) $(BIN)/celery -A advocacy worker --pool=solo --loglevel=INFO > var/log/worker.log 2>&1 & \
+	$(RUN_ENV) $(BIN)/celery -A advocacy beat --loglevel=INFO > var/log/beat.log 2>&1 & \
+	$(RUN_ENV) $(BIN)/python manage.py runserver 0.0.0.0:$(PORT)
+
+lint: venv
+	@$(BIN)/ruff check .
+
+test: venv lint
+	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: bench-redirect bench-leaderboard
+
+clean:
+	rm -rf var db.sqlite3 .pytest_cache

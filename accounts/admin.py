@@ -1,0 +1,60 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import EmployeeProfile, Location, Team, User
+
+
+class EmployeeProfileInline(admin.StackedInline):
+    model = EmployeeProfile
+    can_delete = False
+    autocomplete_fields = ["team", "location"]
+    fields = [
+        ("team", "location"),
+        "job_title",
+        ("language", "time_zone"),
+        ("digest_opt_in", "digest_hour"),
+        ("leaderboard_opt_out", "leaderboard_excluded"),
+    ]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "team", "roles", "is_active", "last_login"]
+    list_filter = ["is_active", "is_staff", "groups", "profile__team", "profile__location"]
+    list_select_related = ["profile__team"]
+    search_fields = ["email", "first_name", "last_name"]
+    inlines = [EmployeeProfileInline]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name")}),
+        (_("Role"), {"fields": ("is_active", "groups", "is_staff", "is_superuser")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    readonly_fields = ["last_login", "date_joined"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="team")
+    def team(self, obj: User) -> str:
+        profile = getattr(obj, "profile", None)
+        return str(profile.team) if profile and profile.team else "—"
+
+    @admin.display(description="roles")
+    def roles(self, obj: User) -> str:
+        return ", ".join(group.name for group in obj.groups.all()) or "—"
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone"]
+    search_fields = ["name"]

@@ -1,0 +1,122 @@
+import zoneinfo
+from functools import lru_cache
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person in the organisation. The email address is the login."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.email.split("@")[0]
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Location(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="Default time zone for people here.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        validate_time_zone_field(self.time_zone, "time_zone")
+
+
+@lru_cache(maxsize=1)
+def available_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in available_time_zones():
+        raise ValidationError("“%(value)s” is not a known time zone (e.g. Europe/Berlin).", params={"value": value})
+
+
+def validate_time_zone_field(value: str, field: str) -> None:
+    try:
+        validate_time_zone(value)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+
+
+class EmployeeProfile(models.Model):
+    """What the platform knows about an employee beyond the login."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+    job_title = models.CharField(max_length=120, blank=True)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    digest_opt_in = models.BooleanField("daily digest", default=True)
+    digest_hour = models.PositiveSmallIntegerField(
+        "digest hour", default=8, help_text="Local hour (0–23) at which the daily digest arrives."
+    )
+    leaderboard_opt_out = models.BooleanField(
+        "hide me from public leaderboards", default=False, help_text="I still see my own rank."
+    )
+    leaderboard_excluded = models.BooleanField(
+        "excluded from leaderboards", default=False, help_text="Set by admins, e.g. for the comms team."
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(digest_hour__gte=0, digest_hour__lte=23), name="profile_digest_hour_0_23"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"

@@ -1,0 +1,28 @@
+"""The Celery app, and every periodic schedule in one place.
+
+Schedules are crontab entries with an `expires`, so a beat that was down does not
+pile runs up on restart. django-celery-beat's DatabaseScheduler copies them into
+the database at start, where admins can see, pause and change them.
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advocacy.settings")
+
+app = Celery("advocacy")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+MINUTE = 60
+HOUR = 60 * MINUTE
+
+app.conf.beat_schedule = {
+    "campaigns: publish approved posts that are due": {
+        "task": "campaigns.tasks.publish_due_posts",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
+}

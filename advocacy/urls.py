@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView
+
+from campaigns import views as campaign_views
+
+admin.site.site_header = "Advocacy administration"
+admin.site.site_title = "Advocacy admin"
+admin.site.index_title = "Campaigns, people and rules"
+
+urlpatterns = [
+    path("", campaign_views.home, name="home"),
+    path("today/", campaign_views.today, name="today"),
+    path("healthz", campaign_views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Each app below owns its own URLs.
+    path("", include("shortlinks.urls")),
+    path("networks/", include("networks.urls")),
+    path("leaderboard/", include("leaderboard.urls")),
+    path("analytics/", include("analytics.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -1,0 +1,184 @@
+"""Writes for campaigns and suggested posts. Each function is one transaction."""
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image
+
+from .images import RENDITIONS, rendition_bytes, sanitised_image
+from .models import Campaign, PostImageRendition, PostStatus, PostTransition, SuggestedPost
+
+
+@transaction.atomic
+def post_transition(*, post: SuggestedPost, to: str, by, reason: str = "") -> SuggestedPost:
+    """Move a post one step through the workflow and record who did it.
+
+    Locks the row, so two reviewers cannot both move the same post. Raises
+    ValidationError (and changes nothing) for a move the workflow does not allow.
+    """
+    locked = SuggestedPost.objects.select_for_update().get(pk=post.pk)
+    locked.check_transition(to)
+    if to == PostStatus.REJECTED and not reason.strip():
+        raise ValidationError({"rejection_reason": "Say why the post is rejected, so its author can fix it."})
+    if to == PostStatus.SUBMITTED and not locked.variants.exists():
+        raise ValidationError({"status": "Add the copy for at least one network before submitting."})
+    now = timezone.now()
+    fields = ["status", "updated_at"]
+    if to == PostStatus.PUBLISHED and locked.publish_at > now:
+        locked.publish_at = now  # "publish now"
+        fields.append("publish_at")
+    if to == PostStatus.REJECTED:
+        locked.rejection_reason = reason.strip()
+        fields.append("rejection_reason")
+    elif to in (PostStatus.SUBMITTED, PostStatus.APPROVED):
+        locked.rejection_reason = ""
+        fields.append("rejection_reason")
+    PostTransition.objects.create(post=locked, from_status=locked.status, to_status=to, by=by, at=now, reason=reason)
+    locked.status = to
+    locked.save(update_fields=fields)
+    post.refresh_from_db()
+    return locked
+
+
+def post_submit(*, post: SuggestedPost, by) -> SuggestedPost:
+    return post_transition(post=post, to=PostStatus.SUBMITTED, by=by)
+
+
+def post_approve(*, post: SuggestedPost, by) -> SuggestedPost:
+    return post_transition(post=post, to=PostStatus.APPROVED, by=by)
+
+
+def post_reject(*, post: SuggestedPost, by, reason: str) -> SuggestedPost:
+    return post_transition(post=post, to=PostStatus.REJECTED, by=by, reason=reason)
+
+
+def post_publish(*, post: SuggestedPost, by) -> SuggestedPost:
+    return post_transition(post=post, to=PostStatus.PUBLISHED, by=by)
+
+
+def post_archive(*, post: SuggestedPost, by) -> SuggestedPost:
+    return post_transition(post=post, to=PostStatus.ARCHIVED, by=by)
+
+
+def publish_due_posts(*, now=None) -> int:
+    """Mark approved posts whose publish time has come as published. Idempotent."""
+    now = now or timezone.now()
+    due = list(
+        SuggestedPost.objects.filter(status=PostStatus.APPROVED, publish_at__lte=now).values_list("pk", flat=True)
+    )
+    moved = 0
+    for pk in due:
+        with transaction.atomic():
+            claimed = SuggestedPost.objects.filter(pk=pk, status=PostStatus.APPROVED).update(
+                status=PostStatus.PUBLISHED, updated_at=now
+            )
+            if claimed:
+                PostTransition.objects.create(
+                    post_id=pk, from_status=PostStatus.APPROVED, to_status=PostStatus.PUBLISHED, by=None, at=now
+                )
+                moved += 1
+    return moved
+
+
+@transaction.atomic
+def post_image_set(*, post: SuggestedPost, upload) -> None:
+    """Store a cleaned copy of the upload (no EXIF) and its per-network renditions.
+
+    Raises ValidationError for anything that is not a sound image; the post keeps its old image then.
+    """
+    clean = sanitised_image(upload, name=getattr(upload, "name", "image"))
+    post.image.save(clean.name, clean, save=False)
+    post.save(update_fields=["image", "updated_at"])
+    post_renditions_build(post=post)
+
+
+def post_renditions_build(*, post: SuggestedPost) -> list[PostImageRendition]:
+    """(Re)build one rendition per network from the post's image. Idempotent."""
+    post.renditions.all().delete()
+    if not post.image:
+        return []
+    post.image.open("rb")
+    try:
+        source = Image.open(post.image)
+        source.load()
+    finally:
+        post.image.close()
+    made = []
+    for network, spec in RENDITIONS.items():
+        data, width, height = rendition_bytes(source, spec)
+        rendition = PostImageRendition(post=post, network=network, width=width, height=height, bytes=len(data))
+        rendition.image.save(f"post{post.pk}-{network}.jpg", ContentFile(data), save=False)
+        rendition.save()
+        made.append(rendition)
+    return made
+
+
+@transaction.atomic
+def post_duplicate(*, post: SuggestedPost, by, campaign: Campaign | None = None) -> SuggestedPost:
+    """A draft copy of the post with its copy variants and topics (the image file is shared)."""
+    copy = SuggestedPost.objects.create(
+        campaign=campaign or post.campaign,
+        title=f"{post.title} (copy)"[:200],
+        target_url=post.target_url,
+        image=post.image.name if post.image else "",
+        image_alt=post.image_alt,
+        publish_at=post.publish_at,
+        expires_at=post.expires_at,
+        employees_may_edit=post.employees_may_edit,
+        disclaimer=post.disclaimer,
+        is_featured=post.is_featured,
+        created_by=by,
+    )
+    copy.topics.set(post.topics.all())
+    for variant in post.variants.all():
+        copy.variants.create(network=variant.network, text=variant.text)
+    if copy.image:
+        post_renditions_build(post=copy)
+    return copy
+
+
+@transaction.atomic
+def campaign_duplicate(*, campaign: Campaign, by) -> Campaign:
+    """A draft copy of the campaign and all its posts (as drafts)."""
+    base_slug = f"{campaign.utm_campaign}-copy"[:90]
+    slug, n = base_slug, 1
+    while Campaign.objects.filter(utm_campaign=slug).exists():
+        n += 1
+        slug = f"{base_slug}-{n}"
+    copy = Campaign.objects.create(
+        name=f"{campaign.name} (copy)"[:200],
+        narrative=campaign.narrative,
+        goal_metric=campaign.goal_metric,
+        goal_target=campaign.goal_target,
+        starts_at=campaign.starts_at,
+        ends_at=campaign.ends_at,
+        audience_languages=list(campaign.audience_languages),
+        hashtags=campaign.hashtags,
+        utm_campaign=slug,
+        owner=by,
+    )
+    copy.audience_teams.set(campaign.audience_teams.all())
+    copy.audience_locations.set(campaign.audience_locations.all())
+    for post in campaign.posts.all():
+        duplicate = post_duplicate(post=post, by=by, campaign=copy)
+        duplicate.title = post.title
+        duplicate.save(update_fields=["title"])
+    return copy
+
+
+def campaign_launch(*, campaign: Campaign) -> None:
+    """Take a draft campaign live: it is scheduled, then active, as its dates say."""
+    if campaign.archived_at:
+        raise ValidationError("An archived campaign cannot be launched.")
+    Campaign.objects.filter(pk=campaign.pk, launched_at__isnull=True).update(launched_at=timezone.now())
+    campaign.refresh_from_db()
+
+
+@transaction.atomic
+def campaign_archive(*, campaign: Campaign, by) -> None:
+    """Archive the campaign and every post in it that is not archived yet."""
+    Campaign.objects.filter(pk=campaign.pk, archived_at__isnull=True).update(archived_at=timezone.now())
+    for post in campaign.posts.exclude(status=PostStatus.ARCHIVED):
+        post_transition(post=post, to=PostStatus.ARCHIVED, by=by)
+    campaign.refresh_from_db()

@@ -1,0 +1,54 @@
+import os
+
+import pytest
+
+from accounts.roles import ADVOCACY_ADMIN, CONTENT_MANAGER
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def employee(db):
+    return UserFactory(email="alice@example.com", first_name="Alice")
+
+
+@pytest.fixture
+def colleague(db):
+    return UserFactory(email="bob@example.com", first_name="Bob")
+
+
+@pytest.fixture
+def content_manager(db):
+    return UserFactory(email="carol@example.com", first_name="Carol", role=CONTENT_MANAGER)
+
+
+@pytest.fixture
+def advocacy_admin(db):
+    return UserFactory(email="dana@example.com", first_name="Dana", role=ADVOCACY_ADMIN)
+
+
+@pytest.fixture
+def redis_client():
+    """A real Redis connection (CI), flushed before and after; skipped where none is configured."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("needs REDIS_URL (CI runs against real Redis)")
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip(f"Redis at {url} is not answering")
+    client.flushdb()
+    yield client
+    client.flushdb()
