@@ -10,5 +10,6 @@ class AccountsConfig(AppConfig):
 
         from .roles import sync_roles_after_migrate
 
-        # Permissions only exist after every app migrated, so roles are synced then.
-        post_migrate.connect(sync_roles_after_migrate, sender=self)
+        # Each app's permissions appear after its own migrations, so roles are re-synced
+        # (idempotently) after every app's post_migrate.
+        post_migrate.connect(sync_roles_after_migrate, dispatch_uid="accounts.sync_roles")

@@ -93,6 +93,7 @@ ROOT_URLCONF = "advocacy.urls"
 WSGI_APPLICATION = "advocacy.wsgi.application"
 ASGI_APPLICATION = "advocacy.asgi.application"
 SITE_ID = 1
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 TEMPLATES = [
     {
@@ -275,6 +276,55 @@ SHORTLINK_BASE_URL = env("SHORTLINK_BASE_URL", SITE_URL).rstrip("/")
 # --- Networks (issue: sharing through connected accounts) --------------------------------
 # Fernet keys, comma separated, newest first. Tokens are encrypted at rest with the first.
 TOKEN_ENCRYPTION_KEYS = env_list("TOKEN_ENCRYPTION_KEYS")
+# Every provider reads its base URLs here, so tests point them at local fake servers.
+NETWORK_HTTP_TIMEOUT = float(env("NETWORK_HTTP_TIMEOUT", "20"))
+LINKEDIN_CLIENT_ID = env("LINKEDIN_CLIENT_ID")
+LINKEDIN_CLIENT_SECRET = env("LINKEDIN_CLIENT_SECRET")
+LINKEDIN_API_BASE = env("LINKEDIN_API_BASE", "https://api.linkedin.com").rstrip("/")
+LINKEDIN_OAUTH_SERVER = env("LINKEDIN_OAUTH_SERVER", "https://www.linkedin.com/oauth").rstrip("/")
+LINKEDIN_VERSION = env("LINKEDIN_VERSION", "202511")  # LinkedIn-Version header, YYYYMM
+# Only with the approved r_member_postAnalytics scope; otherwise LinkedIn engagement shows as unavailable.
+LINKEDIN_POST_ANALYTICS = env_bool("LINKEDIN_POST_ANALYTICS", False)
+X_CLIENT_ID = env("X_CLIENT_ID")
+X_CLIENT_SECRET = env("X_CLIENT_SECRET")
+X_API_BASE = env("X_API_BASE", "https://api.x.com").rstrip("/")
+# X bills every call (a post with a URL costs about $0.20): direct posting is off unless an admin turns it on.
+X_DIRECT_POSTING = env_bool("X_DIRECT_POSTING", False)
+# Mastodon instances are typed by employees; tests use http against a loopback fake.
+MASTODON_SCHEME = env("MASTODON_SCHEME", "https")
+MASTODON_APP_NAME = env("MASTODON_APP_NAME", "Advocacy")
+BLUESKY_RESOLVER_URL = env("BLUESKY_RESOLVER_URL", "https://bsky.social").rstrip("/")
+BLUESKY_PLC_URL = env("BLUESKY_PLC_URL", "https://plc.directory").rstrip("/")
+BLUESKY_APPVIEW_URL = env("BLUESKY_APPVIEW_URL", "https://public.api.bsky.app").rstrip("/")
+# Refresh tokens this many days before they expire; warn employees from this many days before.
+TOKEN_REFRESH_AHEAD_DAYS = env_int("TOKEN_REFRESH_AHEAD_DAYS", 1)
+TOKEN_EXPIRY_WARNING_DAYS = env_int("TOKEN_EXPIRY_WARNING_DAYS", 7)
+if LINKEDIN_CLIENT_ID:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": "linkedin",
+                "name": "LinkedIn",
+                "client_id": LINKEDIN_CLIENT_ID,
+                "secret": LINKEDIN_CLIENT_SECRET,
+                "settings": {
+                    "server_url": LINKEDIN_OAUTH_SERVER,
+                    "token_auth_method": "client_secret_post",
+                    "scope": ["openid", "profile", "email", "w_member_social"]
+                    + (["r_member_postAnalytics"] if LINKEDIN_POST_ANALYTICS else []),
+                },
+            }
+        ],
+    }
+SOCIALACCOUNT_PROVIDERS["twitter_oauth2"] = {
+    "SCOPE": ["tweet.read", "tweet.write", "users.read", "media.write", "offline.access"],
+    "OAUTH_PKCE_ENABLED": True,
+}
+if X_CLIENT_ID:
+    SOCIALACCOUNT_PROVIDERS["twitter_oauth2"]["APPS"] = [
+        {"client_id": X_CLIENT_ID, "secret": X_CLIENT_SECRET, "key": ""}
+    ]
 
 # --- Leaderboard (issue: metrics, points and leaderboards) --------------------------------
 

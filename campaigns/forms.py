@@ -1,0 +1,78 @@
+import json
+
+from django import forms
+from django.conf import settings
+
+from .images import sanitised_image
+from .models import Campaign, PostVariant, SuggestedPost, validate_http_url
+from .networks import TEXT_RULES, short_link_placeholder
+
+
+class CampaignAdminForm(forms.ModelForm):
+    audience_languages = forms.MultipleChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave empty to reach every language.",
+    )
+
+    class Meta:
+        model = Campaign
+        fields = "__all__"
+
+
+class SuggestedPostAdminForm(forms.ModelForm):
+    # A plain text field, so a javascript: or ftp: address gets our scheme message, not a generic one.
+    target_url = forms.CharField(
+        label="Target URL",
+        max_length=2000,
+        validators=[validate_http_url],
+        widget=forms.URLInput(attrs={"size": 80}),
+        help_text="The page the post points to (http or https).",
+    )
+
+    class Meta:
+        model = SuggestedPost
+        fields = "__all__"
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        # A new upload is stored re-encoded, without EXIF (location, camera) metadata.
+        if image and hasattr(image, "content_type"):
+            return sanitised_image(image, name=image.name)
+        return image
+
+
+def _limits_json() -> str:
+    rules = {
+        network: {"limit": rule.limit, "unit": rule.unit, "url": rule.url_weight, "weighted": rule.weighted}
+        for network, rule in TEXT_RULES.items()
+    }
+    return json.dumps(rules)
+
+
+class PostVariantForm(forms.ModelForm):
+    class Meta:
+        model = PostVariant
+        fields = ["network", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 4, "cols": 60})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read by static/js/variant-counter.js for the live character count.
+        self.fields["text"].widget.attrs.update(
+            {
+                "data-variant-counter": "1",
+                "data-limits": _limits_json(),
+                "data-link": short_link_placeholder(),
+            }
+        )
+
+
+class RejectPostsForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        min_length=5,
+        max_length=2000,
+        help_text="Tell the author what to change.",
+    )
