@@ -18,7 +18,20 @@ class CampaignAdminForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = "__all__"
+        fields = [
+            "name",
+            "narrative",
+            "owner",
+            "goal_metric",
+            "goal_target",
+            "starts_at",
+            "ends_at",
+            "audience_teams",
+            "audience_locations",
+            "audience_languages",
+            "hashtags",
+            "utm_campaign",
+        ]
 
 
 class SuggestedPostAdminForm(forms.ModelForm):
@@ -33,7 +46,19 @@ class SuggestedPostAdminForm(forms.ModelForm):
 
     class Meta:
         model = SuggestedPost
-        fields = "__all__"
+        fields = [
+            "campaign",
+            "title",
+            "target_url",
+            "image",
+            "image_alt",
+            "publish_at",
+            "expires_at",
+            "disclaimer",
+            "employees_may_edit",
+            "is_featured",
+            "topics",
+        ]
 
     def clean_image(self):
         image = self.cleaned_data.get("image")
