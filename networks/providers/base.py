@@ -1,0 +1,338 @@
+"""The one interface every network provider implements, and the errors it may raise.
+
+A provider is a plain class with no Django views in it. It speaks HTTP to one
+network (base URLs from settings, so tests point it at local fakes) and turns
+every answer into either a result or one of the typed errors below, which say
+whether trying again can help.
+
+Providers are registered by network and fetched with `get_provider(network)`.
+Metrics code may live in `networks/providers/metrics_<network>.py` exposing
+`fetch_metrics(*, provider, account, external_ids)`; the base class finds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import importlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import requests
+import urllib3
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from networks.models import ConnectedAccount
+
+logger = logging.getLogger(__name__)
+
+# (connect, read) seconds: connecting is quick or broken; a publish may take a while to answer.
+DEFAULT_TIMEOUT = (5.0, 20.0)
+
+
+# --- Errors -----------------------------------------------------------------------------
+
+
+class ProviderError(Exception):
+    """Base of every error a provider raises; `message` is fit to show an employee."""
+
+    retryable: ClassVar[bool] = False
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class AuthExpired(ProviderError):
+    """The token is expired or revoked (HTTP 401): the employee must reconnect."""
+
+
+class RateLimited(ProviderError):
+    """Too many requests (HTTP 429): try again after `retry_after` seconds (None: unknown)."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, status: int | None = 429) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class QuotaExhausted(ProviderError):
+    """A billing or usage cap (X `usage-capped`): stop, retrying will not help until the cap resets."""
+
+
+class Permanent(ProviderError):
+    """The network rejected the request (4xx other than 401/429) with `message`; do not retry."""
+
+
+class Transient(ProviderError):
+    """A network or server failure (5xx, connection error) before anything was created: safe to retry."""
+
+    retryable = True
+
+
+class OutcomeUnknown(ProviderError):
+    """The request was sent but no usable answer came back (read timeout, garbled 2xx).
+
+    The post may or may not exist: reconcile, never retry blindly.
+    """
+
+
+class NotConfigured(ProviderError):
+    """The network has no client credentials configured: only the share-intent route is offered."""
+
+
+# --- Values -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one network accepts in a post."""
+
+    text_network: str  # key into campaigns.networks.TEXT_RULES (the counting rule)
+    image_types: tuple[str, ...] = ("image/jpeg", "image/png")
+    image_max_bytes: int = 5_000_000
+    image_max_pixels: int = 8192 * 8192
+    image_max_count: int = 1
+
+
+@dataclass(frozen=True)
+class ImageUpload:
+    """An image ready to send: already a rendition that fits the network, EXIF stripped."""
+
+    data: bytes
+    mime_type: str
+    alt: str = ""
+    width: int = 0
+    height: int = 0
+
+
+@dataclass(frozen=True)
+class LinkCard:
+    """What a link preview shows (Bluesky external embed, LinkedIn article)."""
+
+    url: str
+    title: str = ""
+    description: str = ""
+    thumbnail: ImageUpload | None = None
+
+
+@dataclass(frozen=True)
+class Published:
+    """A post that exists on the network."""
+
+    external_id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """Fresh credentials after a refresh. `refresh_token` None means: keep the old one."""
+
+    access_token: str
+    refresh_token: str | None = None
+    expires_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class EngagementCounts:
+    """Public engagement of one post. None means the network does not give this number."""
+
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    quotes: int | None = None
+    impressions: int | None = None
+    extra: Mapping[str, int] = field(default_factory=dict)
+
+
+# --- Provider ---------------------------------------------------------------------------
+
+
+class Provider:
+    """One network. Subclasses set `network` and `limits` and implement what the network offers."""
+
+    network: ClassVar[str]
+    limits: ClassVar[Limits]
+    # Whether the network has an API that can post for a personal account at all.
+    supports_direct: ClassVar[bool] = False
+    # True when publishing twice with the same idempotency_key yields one post (Mastodon's
+    # Idempotency-Key, Bluesky's record key): an unknown outcome may then simply be retried.
+    idempotent_publish: ClassVar[bool] = False
+
+    # Configuration ------------------------------------------------------------------
+    def is_configured(self) -> bool:
+        """True when direct publishing can work here (credentials/switches present)."""
+        return False
+
+    # Publishing ---------------------------------------------------------------------
+    def publish(
+        self,
+        *,
+        account: ConnectedAccount,
+        text: str,
+        link: str,
+        image: ImageUpload | None = None,
+        card: LinkCard | None = None,
+        idempotency_key: str = "",
+    ) -> Published:
+        """Create one post. `text` is the full text (it already contains `link`).
+
+        Raises AuthExpired, RateLimited, QuotaExhausted, Permanent, Transient or OutcomeUnknown.
+        """
+        raise Permanent(f"{self.network} does not support direct publishing.")
+
+    def fetch_metrics(
+        self, *, account: ConnectedAccount | None, external_ids: Sequence[str]
+    ) -> dict[str, EngagementCounts | None]:
+        """Engagement per external id; None for a post whose numbers are unavailable.
+
+        Delegates to `networks.providers.metrics_<network>.fetch_metrics` when that module exists.
+        """
+        try:
+            module = importlib.import_module(f"networks.providers.metrics_{self.network}")
+        except ModuleNotFoundError:
+            return dict.fromkeys(external_ids)
+        return module.fetch_metrics(provider=self, account=account, external_ids=external_ids)
+
+    def refresh(self, *, account: ConnectedAccount) -> TokenSet | None:
+        """New tokens for the account, or None when its tokens never need refreshing.
+
+        Raises AuthExpired when the network refuses (the employee must reconnect).
+        """
+        return None
+
+    def intent_url(self, *, text: str, link: str, instance: str = "") -> str:
+        """The share-dialog URL on the network (no API call, always available)."""
+        raise NotImplementedError
+
+    # HTTP ---------------------------------------------------------------------------
+    def retry_after(self, response: requests.Response) -> float | None:
+        """Seconds to wait after a 429/5xx, from this network's headers."""
+        return retry_after_seconds(response.headers.get("Retry-After"))
+
+    def error_message(self, response: requests.Response) -> str:
+        """The network's own words for a failed request."""
+        try:
+            body = response.json()
+        except ValueError:
+            return (response.text or response.reason or "").strip()[:500] or f"HTTP {response.status_code}"
+        if isinstance(body, dict):
+            for key in ("error_description", "message", "detail", "error", "title"):
+                if isinstance(body.get(key), str) and body[key]:
+                    return body[key][:500]
+        return str(body)[:500]
+
+    def classify(self, response: requests.Response) -> ProviderError | None:
+        """The typed error for a response, or None when it succeeded."""
+        status = response.status_code
+        if status < 400:
+            return None
+        message = self.error_message(response)
+        if status == 401:
+            return AuthExpired(message, status=status)
+        if status == 429:
+            return RateLimited(message, retry_after=self.retry_after(response))
+        if status >= 500:
+            return Transient(message, status=status)
+        return Permanent(message, status=status)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        creates: bool = False,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Send one request and raise the typed error for anything but success.
+
+        `creates=True` marks a request with a side effect: a read timeout then
+        raises OutcomeUnknown (it may have happened) instead of Transient.
+        """
+        try:
+            response = requests.request(method, url, timeout=timeout, **kwargs)
+        except requests.ConnectTimeout as exc:
+            raise Transient(f"{self.network}: could not connect ({exc.__class__.__name__}).") from exc
+        except requests.ReadTimeout as exc:
+            if creates:
+                raise OutcomeUnknown(f"{self.network} did not answer in time; the post may exist.") from exc
+            raise Transient(f"{self.network} did not answer in time.") from exc
+        except requests.ConnectionError as exc:
+            if creates and not _never_sent(exc):
+                raise OutcomeUnknown(f"{self.network}: the connection broke after sending.") from exc
+            raise Transient(f"{self.network}: could not connect.") from exc
+        error = self.classify(response)
+        if error is not None:
+            raise error
+        return response
+
+    def json(self, response: requests.Response, *, creates: bool = False) -> Any:
+        """The response body as JSON; a garbled body is OutcomeUnknown after a create, else Transient."""
+        try:
+            return response.json()
+        except ValueError as exc:
+            if creates:
+                raise OutcomeUnknown(f"{self.network} answered with a body that is not JSON.") from exc
+            raise Transient(f"{self.network} answered with a body that is not JSON.") from exc
+
+
+def _never_sent(exc: requests.ConnectionError) -> bool:
+    """True when the connection failed before the request left (refused, DNS): safe to retry."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
+def retry_after_seconds(value: str | None, *, now: dt.datetime | None = None) -> float | None:
+    """Seconds from a Retry-After (seconds or HTTP date), an epoch timestamp or an ISO datetime."""
+    if not value:
+        return None
+    value = value.strip()
+    now = now or timezone.now()
+    try:
+        number = float(value)
+    except ValueError:
+        number = None
+    if number is not None:
+        if number > 1_000_000_000:  # epoch seconds (X x-rate-limit-reset, Bluesky RateLimit-Reset)
+            return max(0.0, number - now.timestamp())
+        return max(0.0, number)
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+    if timezone.is_naive(when):
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+# --- Registry ---------------------------------------------------------------------------
+
+_REGISTRY: dict[str, type[Provider]] = {}
+
+
+def register(cls: type[Provider]) -> type[Provider]:
+    """Class decorator: make `cls` the provider for `cls.network`."""
+    _REGISTRY[cls.network] = cls
+    return cls
+
+
+def get_provider(network: str) -> Provider:
+    """The provider for `network` (a campaigns.networks.Network value). Raises KeyError for unknown ones."""
+    import networks.providers  # noqa: F401  (registers every network module)
+
+    return _REGISTRY[network]()
+
+
+def all_networks() -> list[str]:
+    import networks.providers  # noqa: F401
+
+    return list(_REGISTRY)

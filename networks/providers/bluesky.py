@@ -1,0 +1,251 @@
+"""Bluesky (AT Protocol): app-password sessions, posts with link facets and an external card.
+
+Sign-in resolves the handle to its DID and the DID to its PDS, then opens a
+session there (createSession); the refresh JWT renews it (refreshSession).
+Posts are written with a record key derived from the share, so a repeated
+publish cannot create a second post: the PDS refuses the duplicate key.
+"""
+
+import datetime as dt
+import re
+from urllib.parse import quote, urlencode
+
+import requests
+from django.conf import settings
+
+from campaigns.networks import Network
+
+from .base import (
+    AuthExpired,
+    ImageUpload,
+    Limits,
+    LinkCard,
+    Permanent,
+    Provider,
+    ProviderError,
+    Published,
+    TokenSet,
+    Transient,
+    register,
+    retry_after_seconds,
+)
+
+HANDLE_RE = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+# Access JWTs last about two hours; we renew ahead of that.
+ACCESS_LIFETIME = dt.timedelta(hours=2)
+TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+
+
+class HandleNotFound(Permanent):
+    """The handle does not resolve to an account."""
+
+
+def normalise_handle(value: str) -> str:
+    handle = (value or "").strip().lower().lstrip("@")
+    if "." not in handle:
+        handle = f"{handle}.bsky.social" if handle else handle
+    if not HANDLE_RE.match(handle):
+        raise HandleNotFound(f"“{value.strip()[:80]}” is not a Bluesky handle (e.g. alice.bsky.social).")
+    return handle
+
+
+def record_key(*, micros: int, clock_id: int) -> str:
+    """A TID (timestamp identifier) record key: 13 base32-sortable chars from microseconds and a clock id."""
+    value = ((micros & ((1 << 53) - 1)) << 10) | (clock_id & 0x3FF)
+    chars = []
+    for _ in range(13):
+        chars.append(TID_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def link_facets(text: str, link: str) -> list[dict]:
+    """A link facet for every occurrence of `link`, with UTF-8 byte offsets as the protocol requires."""
+    facets = []
+    encoded, needle = text.encode("utf-8"), link.encode("utf-8")
+    start = encoded.find(needle)
+    while link and start != -1:
+        facets.append(
+            {
+                "index": {"byteStart": start, "byteEnd": start + len(needle)},
+                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": link}],
+            }
+        )
+        start = encoded.find(needle, start + len(needle))
+    return facets
+
+
+@register
+class BlueskyProvider(Provider):
+    network = Network.BLUESKY
+    limits = Limits(
+        text_network=Network.BLUESKY,
+        image_types=("image/jpeg", "image/png", "image/webp"),
+        image_max_bytes=1_000_000,
+        image_max_pixels=2000 * 2000,
+        image_max_count=1,  # one embed: the external card's thumbnail
+    )
+    supports_direct = True
+    idempotent_publish = True
+
+    def is_configured(self) -> bool:
+        return True  # app passwords need no client registration
+
+    def retry_after(self, response: requests.Response) -> float | None:
+        return retry_after_seconds(response.headers.get("Retry-After")) or retry_after_seconds(
+            response.headers.get("RateLimit-Reset")
+        )
+
+    def classify(self, response: requests.Response) -> ProviderError | None:
+        error = super().classify(response)
+        # XRPC says "ExpiredToken"/"InvalidToken" with 400 for stale sessions.
+        if isinstance(error, Permanent) and response.status_code == 400:
+            try:
+                code = response.json().get("error")
+            except (ValueError, AttributeError):
+                code = None
+            if code in ("ExpiredToken", "InvalidToken"):
+                return AuthExpired(error.message, status=400)
+        return error
+
+    # Identity ------------------------------------------------------------------------
+    def resolve_handle(self, *, handle: str) -> str:
+        """The DID behind a handle. Raises HandleNotFound."""
+        try:
+            response = self.request(
+                "GET",
+                f"{settings.BLUESKY_RESOLVER_URL}/xrpc/com.atproto.identity.resolveHandle",
+                params={"handle": handle},
+                timeout=(5.0, 10.0),
+            )
+            did = self.json(response).get("did")
+        except Permanent as exc:
+            raise HandleNotFound(f"The Bluesky handle {handle} does not resolve ({exc.message}).") from exc
+        except (Transient, AttributeError) as exc:
+            raise HandleNotFound(f"Could not look up {handle} on Bluesky right now; try again.") from exc
+        if not isinstance(did, str) or not did.startswith("did:"):
+            raise HandleNotFound(f"The Bluesky handle {handle} does not resolve.")
+        return did
+
+    def resolve_pds(self, *, did: str) -> str:
+        """The PDS URL from the DID document (#atproto_pds service)."""
+        if did.startswith("did:plc:"):
+            url = f"{settings.BLUESKY_PLC_URL}/{did}"
+        elif did.startswith("did:web:"):
+            url = f"https://{did.removeprefix('did:web:')}/.well-known/did.json"
+        else:
+            raise HandleNotFound(f"Unsupported DID method in {did}.")
+        try:
+            document = self.json(self.request("GET", url, timeout=(5.0, 10.0)))
+        except (Permanent, Transient) as exc:
+            raise HandleNotFound(f"Could not read the DID document of {did} ({exc.message}).") from exc
+        for service in document.get("service", []) if isinstance(document, dict) else []:
+            if service.get("id") in ("#atproto_pds", f"{did}#atproto_pds"):
+                return str(service["serviceEndpoint"]).rstrip("/")
+        raise HandleNotFound(f"{did} names no personal data server.")
+
+    def create_session(self, *, pds: str, identifier: str, password: str) -> dict:
+        """com.atproto.server.createSession: {'did', 'handle', 'accessJwt', 'refreshJwt'}."""
+        try:
+            response = self.request(
+                "POST",
+                f"{pds}/xrpc/com.atproto.server.createSession",
+                json={"identifier": identifier, "password": password},
+            )
+        except AuthExpired as exc:
+            raise Permanent(
+                "Bluesky did not accept that handle and app password. Create an app password under "
+                "Settings → Privacy and security → App passwords and paste it here."
+            ) from exc
+        return self.json(response)
+
+    def refresh(self, *, account) -> TokenSet | None:
+        response = self.request(
+            "POST",
+            f"{account.service_url}/xrpc/com.atproto.server.refreshSession",
+            headers={"Authorization": f"Bearer {account.refresh_token}"},
+        )
+        body = self.json(response)
+        return TokenSet(
+            access_token=body["accessJwt"],
+            refresh_token=body["refreshJwt"],
+            expires_at=dt.datetime.now(dt.UTC) + ACCESS_LIFETIME,
+        )
+
+    # Publishing ----------------------------------------------------------------------
+    def upload_blob(self, *, account, image: ImageUpload) -> dict:
+        if len(image.data) > self.limits.image_max_bytes:
+            raise Permanent(f"Bluesky accepts images up to 1,000,000 bytes; this one is {len(image.data):,}.")
+        response = self.request(
+            "POST",
+            f"{account.service_url}/xrpc/com.atproto.repo.uploadBlob",
+            data=image.data,
+            headers={"Authorization": f"Bearer {account.access_token}", "Content-Type": image.mime_type},
+        )
+        return self.json(response)["blob"]
+
+    def publish(
+        self,
+        *,
+        account,
+        text: str,
+        link: str,
+        image: ImageUpload | None = None,
+        card: LinkCard | None = None,
+        idempotency_key: str = "",
+    ) -> Published:
+        record: dict = {
+            "$type": "app.bsky.feed.post",
+            "text": text,
+            "createdAt": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        }
+        facets = link_facets(text, link)
+        if facets:
+            record["facets"] = facets
+        card = card or LinkCard(url=link)
+        external: dict = {"uri": card.url, "title": card.title[:300], "description": card.description[:1000]}
+        thumbnail = image or card.thumbnail
+        if thumbnail:
+            external["thumb"] = self.upload_blob(account=account, image=thumbnail)
+        record["embed"] = {"$type": "app.bsky.embed.external", "external": external}
+        payload: dict = {"repo": account.external_id, "collection": "app.bsky.feed.post", "record": record}
+        if idempotency_key:
+            payload["rkey"] = idempotency_key
+        try:
+            response = self.request(
+                "POST",
+                f"{account.service_url}/xrpc/com.atproto.repo.createRecord",
+                json=payload,
+                headers={"Authorization": f"Bearer {account.access_token}"},
+                creates=True,
+            )
+        except Permanent:
+            # A repeated publish with the same record key: the post exists already.
+            existing = self.find_post(account=account, rkey=idempotency_key) if idempotency_key else None
+            if existing:
+                return existing
+            raise
+        body = self.json(response, creates=True)
+        return self._published(account, body["uri"])
+
+    def find_post(self, *, account, rkey: str) -> Published | None:
+        """The post written under `rkey`, or None (com.atproto.repo.getRecord)."""
+        try:
+            response = self.request(
+                "GET",
+                f"{account.service_url}/xrpc/com.atproto.repo.getRecord",
+                params={"repo": account.external_id, "collection": "app.bsky.feed.post", "rkey": rkey},
+            )
+        except Permanent:
+            return None
+        return self._published(account, self.json(response)["uri"])
+
+    def _published(self, account, uri: str) -> Published:
+        rkey = uri.rsplit("/", 1)[-1]
+        return Published(
+            external_id=uri, url=f"https://bsky.app/profile/{account.handle or account.external_id}/post/{rkey}"
+        )
+
+    def intent_url(self, *, text: str, link: str, instance: str = "") -> str:
+        full = text if link in text else f"{text.strip()}\n{link}"
+        return "https://bsky.app/intent/compose?" + urlencode({"text": full}, quote_via=quote)

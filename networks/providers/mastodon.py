@@ -1,0 +1,221 @@
+"""Mastodon (any instance): per-instance app registration, OAuth 2.0 with PKCE, statuses and media.
+
+Tokens never expire. Publishing is idempotent through the Idempotency-Key header
+(the server keeps keys for an hour), so a retried publish cannot post twice.
+"""
+
+import re
+import time
+from urllib.parse import quote, urlencode
+
+import requests
+from django.conf import settings
+
+from campaigns.networks import Network
+
+from .base import (
+    DEFAULT_TIMEOUT,
+    ImageUpload,
+    Limits,
+    LinkCard,
+    Permanent,
+    Provider,
+    Published,
+    Transient,
+    register,
+    retry_after_seconds,
+)
+
+SCOPES = "read write:statuses write:media"
+# A host name (letters, digits, hyphens, dots) with an optional port: no scheme, path or credentials.
+HOST_RE = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$"
+)
+MEDIA_POLL_SECONDS = (0.5, 1, 2, 3, 5)
+
+
+class InvalidInstance(Permanent):
+    """What the employee typed is not a Mastodon instance we can talk to."""
+
+
+def normalise_instance(value: str) -> str:
+    """'https://Mastodon.Social/' -> 'mastodon.social'; raises InvalidInstance for anything but a host."""
+    host = (value or "").strip().lower()
+    host = re.sub(r"^https?://", "", host).rstrip("/")
+    if host.startswith("@") or "@" in host:
+        host = host.rsplit("@", 1)[-1]
+    if not host or not HOST_RE.match(host):
+        raise InvalidInstance(
+            f"“{value.strip()[:80]}” is not an instance name; type just the host, e.g. mastodon.social."
+        )
+    return host
+
+
+@register
+class MastodonProvider(Provider):
+    network = Network.MASTODON
+    limits = Limits(
+        text_network=Network.MASTODON,
+        image_types=("image/jpeg", "image/png", "image/gif", "image/webp"),
+        image_max_bytes=8_000_000,
+        image_max_pixels=8_294_400,  # 3840×2160, what instances accept by default
+        image_max_count=4,
+    )
+    supports_direct = True
+    idempotent_publish = True
+
+    def is_configured(self) -> bool:
+        return True  # each instance registers the app on first use: nothing to configure
+
+    # Instance and OAuth --------------------------------------------------------------
+    def base_url(self, instance: str) -> str:
+        return f"{settings.MASTODON_SCHEME}://{instance}"
+
+    def retry_after(self, response: requests.Response) -> float | None:
+        return retry_after_seconds(response.headers.get("Retry-After")) or retry_after_seconds(
+            response.headers.get("X-RateLimit-Reset")
+        )
+
+    def register_app(self, *, instance: str, redirect_uri: str) -> tuple[str, str]:
+        """POST /api/v1/apps: (client_id, client_secret) for this instance. Raises InvalidInstance."""
+        try:
+            response = self.request(
+                "POST",
+                f"{self.base_url(instance)}/api/v1/apps",
+                data={
+                    "client_name": settings.MASTODON_APP_NAME,
+                    "redirect_uris": redirect_uri,
+                    "scopes": SCOPES,
+                    "website": settings.SITE_URL,
+                },
+                timeout=(5.0, 10.0),
+            )
+            body = self.json(response)
+        except Transient as exc:
+            raise InvalidInstance(f"{instance} did not answer as a Mastodon server ({exc.message}).") from exc
+        except Permanent as exc:
+            raise InvalidInstance(f"{instance} refused to register the app: {exc.message}") from exc
+        if not isinstance(body, dict) or not body.get("client_id") or not body.get("client_secret"):
+            raise InvalidInstance(f"{instance} did not answer as a Mastodon server.")
+        return body["client_id"], body["client_secret"]
+
+    def supports_pkce(self, *, instance: str) -> bool:
+        """Mastodon 4.3+ publishes OAuth server metadata listing S256."""
+        try:
+            response = self.request(
+                "GET", f"{self.base_url(instance)}/.well-known/oauth-authorization-server", timeout=(5.0, 10.0)
+            )
+            metadata = self.json(response)
+        except (Permanent, Transient):
+            return False
+        return isinstance(metadata, dict) and "S256" in (metadata.get("code_challenge_methods_supported") or [])
+
+    def authorize_url(
+        self, *, instance: str, client_id: str, redirect_uri: str, state: str, code_challenge: str = ""
+    ) -> str:
+        params = {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "scope": SCOPES,
+            "state": state,
+        }
+        if code_challenge:
+            params |= {"code_challenge": code_challenge, "code_challenge_method": "S256"}
+        return f"{self.base_url(instance)}/oauth/authorize?{urlencode(params)}"
+
+    def exchange_code(
+        self,
+        *,
+        instance: str,
+        client_id: str,
+        client_secret: str,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str = "",
+    ) -> str:
+        """POST /oauth/token: the access token (Mastodon tokens do not expire)."""
+        data = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "redirect_uri": redirect_uri,
+            "scope": SCOPES,
+        }
+        if code_verifier:
+            data["code_verifier"] = code_verifier
+        body = self.json(self.request("POST", f"{self.base_url(instance)}/oauth/token", data=data))
+        if not isinstance(body, dict) or not body.get("access_token"):
+            raise Permanent(f"{instance} did not return an access token.")
+        return body["access_token"]
+
+    def verify_credentials(self, *, instance: str, token: str) -> dict:
+        """GET /api/v1/accounts/verify_credentials: {'id', 'acct', 'url', ...}."""
+        response = self.request(
+            "GET",
+            f"{self.base_url(instance)}/api/v1/accounts/verify_credentials",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        body = self.json(response)
+        if not isinstance(body, dict) or "id" not in body:
+            raise Transient(f"{instance} answered verify_credentials without an account.")
+        return body
+
+    # Publishing ----------------------------------------------------------------------
+    def upload_media(self, *, instance: str, token: str, image: ImageUpload) -> str:
+        """POST /api/v2/media; a 202 means still processing: poll GET /api/v1/media/:id until it has a URL."""
+        headers = {"Authorization": f"Bearer {token}"}
+        response = self.request(
+            "POST",
+            f"{self.base_url(instance)}/api/v2/media",
+            headers=headers,
+            files={"file": ("image", image.data, image.mime_type)},
+            data={"description": image.alt[:1500]} if image.alt else None,
+        )
+        body = self.json(response)
+        media_id = str(body["id"])
+        if response.status_code == 200 and body.get("url"):
+            return media_id
+        for pause in MEDIA_POLL_SECONDS:
+            time.sleep(pause)
+            poll = self.request("GET", f"{self.base_url(instance)}/api/v1/media/{media_id}", headers=headers)
+            if poll.status_code == 200 and self.json(poll).get("url"):
+                return media_id
+        raise Transient(f"{instance} is still processing the image; try again in a minute.")
+
+    def publish(
+        self,
+        *,
+        account,
+        text: str,
+        link: str,
+        image: ImageUpload | None = None,
+        card: LinkCard | None = None,
+        idempotency_key: str = "",
+    ) -> Published:
+        token = account.access_token
+        media_ids = [self.upload_media(instance=account.instance, token=token, image=image)] if image else []
+        headers = {"Authorization": f"Bearer {token}"}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        payload: dict = {"status": text, "visibility": "public"}
+        if media_ids:
+            payload["media_ids"] = media_ids
+        response = self.request(
+            "POST",
+            f"{self.base_url(account.instance)}/api/v1/statuses",
+            json=payload,
+            headers=headers,
+            creates=True,
+            timeout=DEFAULT_TIMEOUT,
+        )
+        body = self.json(response, creates=True)
+        if not isinstance(body, dict) or not body.get("id"):
+            raise Transient(f"{account.instance} answered without a status id.")
+        return Published(external_id=str(body["id"]), url=body.get("url") or body.get("uri") or "")
+
+    def intent_url(self, *, text: str, link: str, instance: str = "") -> str:
+        host = normalise_instance(instance)
+        full = text if link in text else f"{text.strip()}\n{link}"
+        return f"https://{host}/share?" + urlencode({"text": full}, quote_via=quote)
