@@ -250,7 +250,7 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not (DEBUG or TESTING)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not (DEBUG or TESTING))
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if (DEBUG or TESTING) else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not (DEBUG or TESTING))
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -327,6 +327,22 @@ if X_CLIENT_ID:
     ]
 
 # --- Leaderboard (issue: metrics, points and leaderboards) --------------------------------
+# Leaderboards live in Redis sorted sets when Redis is there, else they come from SQL.
+LEADERBOARD_REDIS_URL = env("LEADERBOARD_REDIS_URL", REDIS_URL)
+LEADERBOARD_BACKEND = env("LEADERBOARD_BACKEND", "redis" if LEADERBOARD_REDIS_URL else "sql")
+if LEADERBOARD_BACKEND not in ("redis", "sql"):
+    raise ImproperlyConfigured("LEADERBOARD_BACKEND must be 'redis' or 'sql'.")
+# Metrics pull: requests per window (seconds) per network, shared by all workers. At or below
+# each network's published limit: X app-auth tweet lookup 450/15 min, Mastodon 300/5 min,
+# Bluesky AppView 3000/5 min; LinkedIn publishes none, so stay far below.
+METRICS_RATE_LIMITS: dict[str, tuple[int, int]] = {
+    "x": (env_int("METRICS_X_PER_15MIN", 300), 900),
+    "bluesky": (env_int("METRICS_BLUESKY_PER_5MIN", 1500), 300),
+    "mastodon": (env_int("METRICS_MASTODON_PER_5MIN", 150), 300),
+    "linkedin": (env_int("METRICS_LINKEDIN_PER_HOUR", 100), 3600),
+}
+# LinkedIn post analytics need the r_member_postAnalytics scope (a separately approved app).
+LINKEDIN_POST_ANALYTICS = env_bool("LINKEDIN_POST_ANALYTICS", False)
 
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {

@@ -40,7 +40,10 @@ def advocacy_admin(db):
 def redis_client():
     """A real Redis connection (CI), flushed before and after; skipped where none is configured."""
     url = os.environ.get("REDIS_URL")
+    required = os.environ.get("ADVOCACY_REQUIRE_SERVICES") == "1"  # set by .ci/run: CI never skips these
     if not url:
+        if required:
+            pytest.fail("ADVOCACY_REQUIRE_SERVICES=1 but REDIS_URL is not set")
         pytest.skip("needs REDIS_URL (CI runs against real Redis)")
     import redis
 
@@ -48,6 +51,8 @@ def redis_client():
     try:
         client.ping()
     except redis.ConnectionError:
+        if required:
+            raise
         pytest.skip(f"Redis at {url} is not answering")
     client.flushdb()
     yield client
