@@ -149,8 +149,12 @@ else:
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
+    if not TESTING:
+        for _folder in ("queue", "processed", "control"):
+            (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -299,6 +303,8 @@ BLUESKY_APPVIEW_URL = env("BLUESKY_APPVIEW_URL", "https://public.api.bsky.app").
 # Refresh tokens this many days before they expire; warn employees from this many days before.
 TOKEN_REFRESH_AHEAD_DAYS = env_int("TOKEN_REFRESH_AHEAD_DAYS", 1)
 TOKEN_EXPIRY_WARNING_DAYS = env_int("TOKEN_EXPIRY_WARNING_DAYS", 7)
+# Bluesky cards and LinkedIn articles take title and description from the target page's Open Graph tags.
+SHARE_FETCH_OPEN_GRAPH = env_bool("SHARE_FETCH_OPEN_GRAPH", not TESTING)
 if LINKEDIN_CLIENT_ID:
     SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
         "OAUTH_PKCE_ENABLED": True,
@@ -341,8 +347,8 @@ METRICS_RATE_LIMITS: dict[str, tuple[int, int]] = {
     "mastodon": (env_int("METRICS_MASTODON_PER_5MIN", 150), 300),
     "linkedin": (env_int("METRICS_LINKEDIN_PER_HOUR", 100), 3600),
 }
-# LinkedIn post analytics need the r_member_postAnalytics scope (a separately approved app).
-LINKEDIN_POST_ANALYTICS = env_bool("LINKEDIN_POST_ANALYTICS", False)
+# X tweet lookup with the app's bearer token (batches across employees); else each employee's token.
+X_BEARER_TOKEN = env("X_BEARER_TOKEN")
 
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {
