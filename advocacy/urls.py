@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts import views as account_views
 from campaigns import views as campaign_views
 
 admin.site.site_header = "Advocacy administration"
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", campaign_views.home, name="home"),
     path("today/", campaign_views.today, name="today"),
     path("healthz", campaign_views.healthz, name="healthz"),
+    path("me/settings/", account_views.my_settings, name="my_settings"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
