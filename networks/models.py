@@ -1,17 +1,25 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 from campaigns.networks import Network
+
+from .fields import EncryptedTextField
 
 
 class ConnectedAccount(models.Model):
     """An employee's account on a network, connected through OAuth or an app password.
 
-    (Skeleton: the sharing issue adds encrypted token fields and health.)
+    Tokens are encrypted at rest (networks.fields.EncryptedTextField): a copy of the
+    database alone reveals no usable token.
     """
 
     class Health(models.TextChoices):
         OK = "ok", "Connected"
+        EXPIRING = "expiring", "Expiring soon"
         NEEDS_RECONNECT = "needs_reconnect", "Needs reconnection"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="connected_accounts")
@@ -19,23 +27,74 @@ class ConnectedAccount(models.Model):
     handle = models.CharField(max_length=255, blank=True)
     external_id = models.CharField(max_length=255, help_text="Id on the network (URN, DID, account id).")
     instance = models.CharField(max_length=255, blank=True, help_text="Mastodon instance host.")
+    service_url = models.URLField(blank=True, help_text="Bluesky: the account's personal data server.")
+    access_token = EncryptedTextField(blank=True, editable=False)
+    refresh_token = EncryptedTextField(blank=True, editable=False)
+    scopes = models.CharField(max_length=500, blank=True)
+    # Only NEEDS_RECONNECT is stored; EXPIRING follows from token_expires_at (see health_at).
     health = models.CharField(max_length=20, choices=Health.choices, default=Health.OK)
+    health_reason = models.CharField(max_length=500, blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
+    refreshable = models.BooleanField(default=False, help_text="The network renews tokens without the employee.")
+    refreshed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        ordering = ["network", "handle"]
         constraints = [
             models.UniqueConstraint(fields=["network", "instance", "external_id"], name="one_connection_per_network_id")
         ]
+        indexes = [models.Index(fields=["network", "token_expires_at"])]
 
     def __str__(self) -> str:
         return f"{self.get_network_display()} {self.handle or self.external_id}"
+
+    def days_left(self, now: dt.datetime | None = None) -> int | None:
+        if self.token_expires_at is None:
+            return None
+        return max(0, (self.token_expires_at - (now or timezone.now())).days)
+
+    def health_at(self, now: dt.datetime | None = None) -> str:
+        """OK, EXPIRING (a token that will not renew itself ends soon) or NEEDS_RECONNECT."""
+        now = now or timezone.now()
+        if self.health == self.Health.NEEDS_RECONNECT:
+            return self.Health.NEEDS_RECONNECT
+        if self.token_expires_at is not None and not self.refreshable:
+            if self.token_expires_at <= now:
+                return self.Health.NEEDS_RECONNECT
+            if self.token_expires_at - now <= dt.timedelta(days=settings.TOKEN_EXPIRY_WARNING_DAYS):
+                return self.Health.EXPIRING
+        return self.Health.OK
+
+    @property
+    def can_publish(self) -> bool:
+        return self.health_at() != self.Health.NEEDS_RECONNECT and bool(self.access_token)
+
+
+class MastodonApp(models.Model):
+    """Our app's registration on one Mastodon instance (POST /api/v1/apps), made once and reused."""
+
+    instance = models.CharField(max_length=255, unique=True)
+    client_id = models.CharField(max_length=255)
+    client_secret = EncryptedTextField()
+    redirect_uri = models.URLField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.instance
+
+
+class ShareQuerySet(models.QuerySet):
+    def due(self, now: dt.datetime):
+        return self.filter(status=Share.Status.SCHEDULED, scheduled_for__lte=now)
 
 
 class Share(models.Model):
     """One employee sharing one post on one network, by direct publishing or a share intent.
 
-    (Skeleton: the sharing issue adds the flow; the metrics issue adds metric fields.)
+    Direct shares move SCHEDULED/QUEUED → PUBLISHING (claimed by exactly one worker) →
+    PUBLISHED, FAILED or UNKNOWN (sent, answer lost: reconciled, never blindly re-sent).
     """
 
     class Route(models.TextChoices):
@@ -44,10 +103,16 @@ class Share(models.Model):
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
+        QUEUED = "queued", "Queued"
         PUBLISHING = "publishing", "Publishing"
         PUBLISHED = "published", "Published"
+        UNKNOWN = "unknown", "Checking whether it was posted"
+        OPENED = "opened", "Share dialog opened"
         FAILED = "failed", "Failed"
         DELETED = "deleted", "Deleted on the network"
+
+    # States in which a direct share counts as (about to be) on the network: at most one per post and network.
+    LIVE_STATUSES = (Status.SCHEDULED, Status.QUEUED, Status.PUBLISHING, Status.PUBLISHED, Status.UNKNOWN)
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shares")
     post = models.ForeignKey("campaigns.SuggestedPost", on_delete=models.CASCADE, related_name="shares")
@@ -59,15 +124,48 @@ class Share(models.Model):
     route = models.CharField(max_length=8, choices=Route.choices)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
     text = models.TextField()
+    with_image = models.BooleanField(default=False)
     scheduled_for = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=255, blank=True)
     external_url = models.URLField(max_length=1000, blank=True)
     error = models.TextField(blank=True)
+    # Sent with the publish so a repeat cannot post twice (Mastodon Idempotency-Key, Bluesky record key).
+    idempotency_key = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ShareQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["status", "published_at"])]
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "published_at"]),
+            models.Index(fields=["status", "scheduled_for"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "post", "network"],
+                condition=Q(route="direct", status__in=["scheduled", "queued", "publishing", "published", "unknown"]),
+                name="one_live_direct_share_per_post_network",
+            ),
+            models.CheckConstraint(
+                condition=Q(route="intent") | Q(account__isnull=False) | ~Q(status__in=["scheduled", "queued"]),
+                name="direct_share_has_account",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} → {self.network}: {self.post}"
+
+    @property
+    def next_step(self) -> str:
+        """What the employee can do about a share in this state."""
+        if self.status == self.Status.FAILED:
+            if self.account_id and self.account and self.account.health == ConnectedAccount.Health.NEEDS_RECONNECT:
+                return "Reconnect the account on the Connected accounts page, then share again."
+            return "Fix what the network complained about and share again, or use the share dialog."
+        if self.status == self.Status.UNKNOWN:
+            return "We are checking with the network whether it was posted; nothing to do yet."
+        return ""

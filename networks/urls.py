@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "networks"
-urlpatterns: list = []
+urlpatterns = [
+    path("accounts/", views.accounts_page, name="accounts"),
+    path("accounts/<int:account_id>/disconnect/", views.account_disconnect, name="account_disconnect"),
+    path("mastodon/connect/", views.mastodon_connect, name="mastodon_connect"),
+    path("mastodon/callback/", views.mastodon_callback, name="mastodon_callback"),
+    path("bluesky/connect/", views.bluesky_connect, name="bluesky_connect"),
+    path("share/<int:post_id>/<str:network>/", views.share, name="share"),
+    path("share/<int:post_id>/<str:network>/dialog/", views.share_intent, name="share_intent"),
+    path("shares/", views.shares_page, name="shares"),
+    path("shares/<int:share_id>/cancel/", views.share_cancel, name="share_cancel"),
+]

@@ -1,0 +1,36 @@
+from django import forms
+
+
+class MastodonConnectForm(forms.Form):
+    instance = forms.CharField(
+        max_length=255, label="Your Mastodon instance", widget=forms.TextInput(attrs={"placeholder": "mastodon.social"})
+    )
+
+
+class BlueskyConnectForm(forms.Form):
+    handle = forms.CharField(
+        max_length=253, label="Bluesky handle", widget=forms.TextInput(attrs={"placeholder": "alice.bsky.social"})
+    )
+    app_password = forms.CharField(
+        max_length=100,
+        label="App password",
+        help_text="Create one under Settings → Privacy and security → App passwords. It is not stored.",
+        widget=forms.PasswordInput(render_value=False),
+    )
+
+
+class ShareForm(forms.Form):
+    ACTIONS = (("now", "Post now"), ("schedule", "Schedule"))
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), required=False, max_length=10_000)
+    scheduled_for = forms.DateTimeField(
+        required=False, label="Post at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    include_image = forms.BooleanField(required=False, initial=True, label="Attach the post's image")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "schedule" and not data.get("scheduled_for"):
+            self.add_error("scheduled_for", "Pick a date and time to schedule the post.")
+        return data

@@ -1,0 +1,49 @@
+"""Template helpers for the share buttons on the Today page."""
+
+from django import template
+from django.urls import reverse
+
+from campaigns.networks import Network
+
+from ..models import ConnectedAccount
+from ..providers import get_provider
+from ..services import DIRECT_NETWORKS
+
+register = template.Library()
+
+# The generic copy serves networks without their own variant.
+GENERIC_INTENTS = (Network.THREADS, Network.WHATSAPP, Network.EMAIL)
+
+
+def _accounts(context, user) -> dict[str, ConnectedAccount]:
+    cache = context.render_context
+    key = ("sharing-accounts", user.pk)
+    if key not in cache:
+        cache[key] = {
+            a.network: a for a in ConnectedAccount.objects.filter(user=user).order_by("updated_at") if a.can_publish
+        }
+    return cache[key]
+
+
+@register.simple_tag(takes_context=True)
+def share_buttons(context, post, network: str, user) -> list[dict]:
+    """Buttons for one variant: direct publish when possible, else the share dialog (with the short link)."""
+    networks = GENERIC_INTENTS if network == Network.GENERIC else (network,)
+    buttons = []
+    for net in networks:
+        page = reverse("networks:share", args=[post.pk, net])
+        intent = reverse("networks:share_intent", args=[post.pk, net])
+        account = _accounts(context, user).get(net)
+        direct = bool(net in DIRECT_NETWORKS and account and get_provider(net).is_configured())
+        buttons.append(
+            {
+                "network": net,
+                "label": Network(net).label,
+                "direct": direct,
+                "account": account if direct else None,
+                "share_url": page,
+                "intent_url": intent,
+                "needs_instance": net == Network.MASTODON and not account,
+            }
+        )
+    return buttons

@@ -1,0 +1,243 @@
+"""Connected accounts and the share flow. Thin views: parse, call a service or selector, render."""
+
+import zoneinfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.services import profile_get
+from campaigns.models import SuggestedPost
+from campaigns.networks import TEXT_RULES, Network
+from campaigns.selectors import posts_for_today
+
+from . import selectors, services
+from .forms import BlueskyConnectForm, MastodonConnectForm, ShareForm
+from .providers import get_provider
+
+MASTODON_SESSION_KEY = "networks.mastodon_pending"
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    """Attach a service's ValidationError to the form's fields (or to the form as a whole)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error.messages[0] if hasattr(error, "messages") else str(error))
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+# --- Connected accounts ----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def accounts_page(request: HttpRequest) -> HttpResponse:
+    services.accounts_sync_from_allauth(user=request.user)
+    return _render_accounts(request)
+
+
+def _render_accounts(request, *, mastodon_form=None, bluesky_form=None, status=200) -> HttpResponse:
+    now = timezone.now()
+    options = selectors.network_options(user=request.user)
+    rows = [
+        {"account": a, "health": a.health_at(now), "days_left": a.days_left(now)}
+        for a in selectors.accounts_for(user=request.user)
+    ]
+    return render(
+        request,
+        "networks/accounts.html",
+        {
+            "rows": rows,
+            "options": options,
+            "mastodon_form": mastodon_form or MastodonConnectForm(),
+            "bluesky_form": bluesky_form or BlueskyConnectForm(),
+            "next": reverse("networks:accounts"),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def account_disconnect(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = selectors.account_get_for_user(user=request.user, account_id=account_id)
+    label = str(account)
+    services.account_disconnect(account=account)
+    messages.success(request, f"Disconnected {label}. Its tokens are deleted.")
+    return redirect("networks:accounts")
+
+
+@login_required
+@require_POST
+def mastodon_connect(request: HttpRequest) -> HttpResponse:
+    form = MastodonConnectForm(request.POST)
+    if form.is_valid():
+        try:
+            url, pending = services.mastodon_connect_start(instance=form.cleaned_data["instance"])
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            request.session[MASTODON_SESSION_KEY] = pending
+            return HttpResponseRedirect(url)
+    return _render_accounts(request, mastodon_form=form, status=400)
+
+
+@login_required
+@require_GET
+def mastodon_callback(request: HttpRequest) -> HttpResponse:
+    pending = request.session.pop(MASTODON_SESSION_KEY, None)
+    try:
+        account = services.mastodon_connect_finish(
+            user=request.user,
+            pending=pending,
+            state=request.GET.get("state", ""),
+            code=request.GET.get("code", ""),
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"Connected {account.handle}.")
+    return redirect("networks:accounts")
+
+
+@login_required
+@require_POST
+def bluesky_connect(request: HttpRequest) -> HttpResponse:
+    form = BlueskyConnectForm(request.POST)
+    if form.is_valid():
+        try:
+            account = services.bluesky_connect(
+                user=request.user, handle=form.cleaned_data["handle"], app_password=form.cleaned_data["app_password"]
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"Connected @{account.handle}.")
+            return redirect("networks:accounts")
+    return _render_accounts(request, bluesky_form=form, status=400)
+
+
+# --- Sharing ----------------------------------------------------------------------------------
+
+
+def _post_or_404(user, post_id: int) -> SuggestedPost:
+    """A post the user may share now (current, in an active campaign aimed at them); 404 otherwise."""
+    return get_object_or_404(posts_for_today(user=user), pk=post_id)
+
+
+def _network_or_404(network: str) -> str:
+    if network not in Network.values or network == Network.GENERIC:
+        raise Http404("Unknown network.")
+    return network
+
+
+def _user_zone(user) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(profile_get(user=user).time_zone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+@login_required
+def share(request: HttpRequest, post_id: int, network: str) -> HttpResponse:
+    """The share page: edit the text (when allowed), then post now, schedule or open the dialog."""
+    post = _post_or_404(request.user, post_id)
+    network = _network_or_404(network)
+    zone = _user_zone(request.user)
+    timezone.activate(zone)
+    account = services.direct_account_for(user=request.user, network=network)
+    form = ShareForm(
+        request.POST or None,
+        initial={"text": services.share_initial_text(post=post, network=network), "include_image": True},
+    )
+    status = 200
+    if request.method == "POST":
+        if account is None:
+            form.add_error(None, f"Direct posting to {Network(network).label} is not available; use the share dialog.")
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                created = services.share_direct_create(
+                    user=request.user,
+                    post=post,
+                    network=network,
+                    text=data["text"] if post.employees_may_edit else None,
+                    scheduled_for=data["scheduled_for"] if data["action"] == "schedule" else None,
+                    include_image=data["include_image"],
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                if created.scheduled_for:
+                    when = timezone.localtime(created.scheduled_for, zone)
+                    messages.success(request, f"Scheduled for {when:%a %d %b, %H:%M} ({zone.key}).")
+                else:
+                    messages.success(request, f"Posting to {Network(network).label}… see its status below.")
+                return redirect("networks:shares")
+        status = 400
+    rule = TEXT_RULES.get(network, TEXT_RULES[Network.GENERIC])
+    provider = get_provider(network)
+    return render(
+        request,
+        "networks/share.html",
+        {
+            "post": post,
+            "network": network,
+            "network_label": Network(network).label,
+            "account": account,
+            "form": form,
+            "rule": rule,
+            "limits": provider.limits,
+            "link_placeholder": services.link_get_or_create(user=request.user, post=post, network=network).short_url,
+            "zone": zone.key,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def share_intent(request: HttpRequest, post_id: int, network: str) -> HttpResponse:
+    """Record that the share dialog was opened and send the employee to it (with their short link)."""
+    post = _post_or_404(request.user, post_id)
+    network = _network_or_404(network)
+    try:
+        _, url = services.share_intent_create(
+            user=request.user, post=post, network=network, instance=request.GET.get("instance", "")
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(f"{reverse('today')}#post-{post.pk}")
+    response = HttpResponseRedirect(url)
+    if url.startswith("mailto:"):
+        response = HttpResponse(status=302)
+        response["Location"] = url  # HttpResponseRedirect refuses the mailto: scheme
+    return response
+
+
+@login_required
+@require_GET
+def shares_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "networks/shares.html", {"shares": selectors.shares_for(user=request.user)})
+
+
+@login_required
+@require_POST
+def share_cancel(request: HttpRequest, share_id: int) -> HttpResponse:
+    share_obj = selectors.share_get_for_user(user=request.user, share_id=share_id)
+    if services.share_cancel(share=share_obj):
+        messages.success(request, "The scheduled share is cancelled.")
+    else:
+        messages.error(request, "Too late to cancel: it is already being posted or done.")
+    return redirect("networks:shares")
