@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from accounts import views as account_views
 from campaigns import views as campaign_views
+from campaigns.api.views import TodayPostsApi
 
 admin.site.site_header = "Advocacy administration"
 admin.site.site_title = "Advocacy admin"
@@ -19,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/today/", TodayPostsApi.as_view(), name="api-today"),
     # Each app below owns its own URLs.
     path("", include("shortlinks.urls")),
     path("networks/", include("networks.urls")),

@@ -1,0 +1,32 @@
+from tests.factories import SuggestedPostFactory
+
+
+def test_today_api_lists_my_posts_with_variants(client, employee):
+    post = SuggestedPostFactory(title="API post", variants={"x": "On X", "linkedin": "On LinkedIn"})
+    client.force_login(employee)
+    response = client.get("/api/v1/today/")
+    assert response.status_code == 200
+    [item] = response.json()
+    assert item["id"] == post.pk and item["title"] == "API post"
+    assert {v["network"] for v in item["variants"]} == {"x", "linkedin"}
+    only_x = client.get("/api/v1/today/?network=x").json()[0]["variants"]
+    assert only_x == [{"network": "x", "text": "On X"}]
+
+
+def test_today_api_rejects_an_unknown_network_with_a_clear_error(client, employee):
+    client.force_login(employee)
+    response = client.get("/api/v1/today/?network=myspace")
+    assert response.status_code == 400
+    assert response.json() == {"network": ['"myspace" is not a valid choice.']}
+
+
+def test_today_api_needs_a_login(client, db):
+    assert client.get("/api/v1/today/").status_code == 403
+
+
+def test_openapi_schema_describes_the_api(client, employee):
+    client.force_login(employee)
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert "/api/v1/today/" in schema["paths"]
