@@ -25,4 +25,14 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 50},
     },
+    "analytics: drain buffered short-link clicks into the database": {
+        "task": "analytics.tasks.clicks_drain_task",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
+    "analytics: forget old visitor salts and hashes": {
+        "task": "analytics.tasks.click_privacy_purge_task",
+        "schedule": crontab(minute=5, hour=0),
+        "options": {"expires": 6 * HOUR},
+    },
 }

@@ -276,6 +276,17 @@ POST_IMAGE_MAX_PIXELS = env_int("POST_IMAGE_MAX_PIXELS", 40_000_000)
 
 # --- Short links (issue: short links and click capture) ---------------------------------
 SHORTLINK_BASE_URL = env("SHORTLINK_BASE_URL", SITE_URL).rstrip("/")
+# Redis holding the click buffer (a stream) and the code cache. Empty: no buffer, the redirect
+# writes each click to the database itself (the embedded default; also the fallback when Redis fails).
+SHORTLINK_REDIS_URL = env("SHORTLINK_REDIS_URL", REDIS_URL)
+# Behind N reverse proxies that append to X-Forwarded-For, the visitor is the N-th address from the
+# right. 0: REMOTE_ADDR. (Only used for the salted daily visitor hash; no IP is ever stored.)
+SHORTLINK_TRUSTED_PROXIES = env_int("SHORTLINK_TRUSTED_PROXIES", 0)
+# /s/<code> is answered right after SecurityMiddleware: no session, CSRF, auth, locale or messages work.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "shortlinks.middleware.ShortLinkFastPathMiddleware",
+)
 
 # --- Networks (issue: sharing through connected accounts) --------------------------------
 # Fernet keys, comma separated, newest first. Tokens are encrypted at rest with the first.

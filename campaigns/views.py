@@ -3,6 +3,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from shortlinks.services import links_for_today
+
 from .selectors import posts_for_today
 
 
@@ -13,7 +15,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def today(request: HttpRequest) -> HttpResponse:
     posts = list(posts_for_today(user=request.user))
-    return render(request, "campaigns/today.html", {"posts": posts})
+    short_links = links_for_today(user=request.user, posts=posts)  # read by shortlinks/_variant_link.html
+    return render(request, "campaigns/today.html", {"posts": posts, "short_links": short_links})
 
 
 @never_cache

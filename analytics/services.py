@@ -1,0 +1,335 @@
+"""Writes for analytics.
+
+Clicks: `clicks_ingest` classifies raw clicks and stores each exactly once; `clicks_drain`
+moves them from the Redis buffer into the database; `click_privacy_purge` forgets old salts
+and visitor hashes.
+"""
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass, field
+from importlib import import_module
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from shortlinks import buffer
+from shortlinks.buffer import RawClick
+from shortlinks.models import ShortLink
+
+from .agents import BOT, HUMAN, PREVIEW, agent_classify, printable
+from .models import Click, ClickRollup, DailyVisitor, FilteredHit, FilteredReason, VisitorSalt
+
+logger = logging.getLogger(__name__)
+
+DRAIN_BATCH = 500
+DRAIN_LOCK = "adv:clicks:drain-lock"
+DRAIN_LOCK_SECONDS = 120
+SALT_KEEP_DAYS = 2  # today's and yesterday's salt: a late drain can still hash yesterday's clicks
+FILTERED_KEEP_DAYS = 90
+
+
+@dataclass
+class IngestResult:
+    clicks: int = 0
+    unique: int = 0
+    self_clicks: int = 0
+    filtered: dict[str, int] = field(default_factory=dict)
+    already_stored: int = 0
+    orphaned: int = 0  # the link was deleted before the drain
+
+
+def _referrer_host(referer: str) -> str:
+    try:
+        host = urlsplit(referer).hostname or ""
+    except ValueError:
+        return ""
+    return printable(host, 255)
+
+
+def _salts_for(days: set[dt.date]) -> dict[dt.date, bytes]:
+    salts = {}
+    for day in days:
+        salt, _ = VisitorSalt.objects.get_or_create(day=day, defaults={"secret": secrets.token_hex(32)})
+        salts[day] = bytes.fromhex(salt.secret)
+    return salts
+
+
+def visitor_hash(*, salt: bytes, link_id: int, ip: str, user_agent: str) -> str:
+    """Plausible-style: keyed by the day's secret salt, so the same visitor is a new hash tomorrow."""
+    message = f"{link_id}\x1f{ip}\x1f{user_agent}".encode("utf-8", "replace")
+    return hashlib.blake2b(message, key=salt, digest_size=16).hexdigest()
+
+
+def _session_user_ids(session_keys: set[str]) -> dict[str, str]:
+    """Which user each session belongs to (signed in), read through the configured session engine."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    owners = {}
+    for key in session_keys:
+        try:
+            user_id = store(session_key=key).get(SESSION_KEY)
+        except Exception:  # a forged or garbled cookie is just an anonymous visitor
+            logger.debug("Unreadable session key in a click", exc_info=True)
+            user_id = None
+        if user_id is not None:
+            owners[key] = str(user_id)
+    return owners
+
+
+def _insert_visitors(rows: list[tuple[int, dt.date, str]]) -> set[tuple[int, str]]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: the (link, hash) pairs that were new.
+
+    The unique index decides, so concurrent drains or fallback writers agree on who was first.
+    """
+    if not rows:
+        return set()
+    table = connection.ops.quote_name(DailyVisitor._meta.db_table)
+    inserted: set[tuple[int, str]] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 300):
+            chunk = rows[start : start + 300]
+            values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+            params: list = []
+            for link_id, day, digest in chunk:
+                params += [link_id, connection.ops.adapt_datefield_value(day), digest]
+            cursor.execute(
+                f"INSERT INTO {table} (link_id, day, visitor_hash) VALUES {values} "  # noqa: S608 (names are ours)
+                "ON CONFLICT (link_id, day, visitor_hash) DO NOTHING RETURNING link_id, visitor_hash",
+                params,
+            )
+            inserted.update((int(link_id), digest) for link_id, digest in cursor.fetchall())
+    return inserted
+
+
+ROLLUP_FIELDS = ("clicks", "unique_clicks", "self_clicks", "previews", "filtered")
+
+
+def _rollups_add(increments: dict[tuple[int, dt.datetime], dict[str, int]]) -> None:
+    """Add to the hourly rollups with one upsert per chunk (increments, never overwrites)."""
+    if not increments:
+        return
+    table = connection.ops.quote_name(ClickRollup._meta.db_table)
+    columns = ", ".join(ROLLUP_FIELDS)
+    updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in ROLLUP_FIELDS)
+    items = list(increments.items())
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), 300):
+            chunk = items[start : start + 300]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+            params: list = []
+            for (link_id, hour), counts in chunk:
+                params += [link_id, connection.ops.adapt_datetimefield_value(hour)]
+                params += [counts.get(name, 0) for name in ROLLUP_FIELDS]
+            cursor.execute(
+                f"INSERT INTO {table} (link_id, hour, {columns}) VALUES {values} "  # noqa: S608 (names are ours)
+                f"ON CONFLICT (link_id, hour) DO UPDATE SET {updates}",
+                params,
+            )
+
+
+def _filter_reason(click: RawClick, kind: str) -> str | None:
+    if click.method.upper() == "HEAD":
+        return FilteredReason.HEAD
+    if click.prefetch:
+        return FilteredReason.PREFETCH
+    if kind == PREVIEW:
+        return FilteredReason.PREVIEW
+    if kind == BOT:
+        return FilteredReason.BOT
+    return None
+
+
+@transaction.atomic
+def clicks_ingest(*, events: list[RawClick]) -> IngestResult:
+    """Classify raw clicks and store each one exactly once: a Click or a FilteredHit, plus rollups.
+
+    Transactional and idempotent: events whose id is already stored are skipped, so a batch
+    written but not acknowledged (a crash) can be replayed safely; the unique event_id
+    columns back this up against concurrent replays (IntegrityError, nothing written).
+    Raw IPs and session keys are used here and dropped: only salted hashes are stored.
+    """
+    result = IngestResult()
+    unique_events = list({event.event_id: event for event in events}.values())
+    ids = [event.event_id for event in unique_events]
+    done = set(Click.objects.filter(event_id__in=ids).values_list("event_id", flat=True))
+    done |= set(FilteredHit.objects.filter(event_id__in=ids).values_list("event_id", flat=True))
+    result.already_stored = len(done)
+    pending = sorted((e for e in unique_events if e.event_id not in done), key=lambda e: (e.at_ms, e.event_id))
+    owners = dict(ShortLink.objects.filter(pk__in={e.link_id for e in pending}).values_list("pk", "user_id"))
+    result.orphaned = sum(1 for e in pending if e.link_id not in owners)
+    pending = [e for e in pending if e.link_id in owners]
+    if not pending:
+        return result
+
+    rollups: dict[tuple[int, dt.datetime], dict[str, int]] = {}
+    hits, humans = [], []
+    for event in pending:
+        at = dt.datetime.fromtimestamp(event.at_ms / 1000, tz=dt.UTC)
+        agent = agent_classify(event.user_agent)
+        reason = _filter_reason(event, agent.kind)
+        bucket = rollups.setdefault((event.link_id, at.replace(minute=0, second=0, microsecond=0)), {})
+        if reason is None:
+            humans.append((event, at, agent))
+            continue
+        hits.append(
+            FilteredHit(
+                link_id=event.link_id,
+                event_id=event.event_id,
+                at=at,
+                reason=reason,
+                agent=agent.name if agent.kind != HUMAN else "",
+            )
+        )
+        counter = "previews" if reason == FilteredReason.PREVIEW else "filtered"
+        bucket[counter] = bucket.get(counter, 0) + 1
+        result.filtered[reason] = result.filtered.get(reason, 0) + 1
+
+    salts = _salts_for({at.date() for _, at, _ in humans})
+    session_owner = _session_user_ids({event.session_key for event, _, _ in humans if event.session_key})
+    keyed = [
+        (
+            event,
+            at,
+            agent,
+            visitor_hash(salt=salts[at.date()], link_id=event.link_id, ip=event.ip, user_agent=event.user_agent),
+        )
+        for event, at, agent in humans
+    ]
+    new_visitors = _insert_visitors([(event.link_id, at.date(), digest) for event, at, _, digest in keyed])
+    clicks = []
+    for event, at, agent, digest in keyed:
+        key = (event.link_id, digest)
+        is_unique = key in new_visitors
+        new_visitors.discard(key)  # later clicks of the same visitor in this batch are repeats
+        is_self = session_owner.get(event.session_key) == str(owners[event.link_id])
+        clicks.append(
+            Click(
+                link_id=event.link_id,
+                event_id=event.event_id,
+                clicked_at=at,
+                is_unique=is_unique,
+                is_self_click=is_self,
+                referrer_host=_referrer_host(event.referer),
+                device_class=agent.device_class,
+                browser_family=agent.browser_family,
+                os_family=agent.os_family,
+            )
+        )
+        bucket = rollups[(event.link_id, at.replace(minute=0, second=0, microsecond=0))]
+        if is_self:
+            bucket["self_clicks"] = bucket.get("self_clicks", 0) + 1
+            result.self_clicks += 1
+        else:
+            bucket["clicks"] = bucket.get("clicks", 0) + 1
+            bucket["unique_clicks"] = bucket.get("unique_clicks", 0) + int(is_unique)
+            result.clicks += 1
+            result.unique += int(is_unique)
+    Click.objects.bulk_create(clicks)
+    FilteredHit.objects.bulk_create(hits)
+    _rollups_add(rollups)
+    return result
+
+
+def clicks_drain(*, batch_size: int = DRAIN_BATCH, max_batches: int = 200) -> int:
+    """Move buffered clicks from Redis into the database; returns how many events were handled.
+
+    One drain at a time (a Redis lock). Each batch is stored in one transaction and only then
+    acknowledged and deleted from the stream: a crash before the commit leaves the batch pending
+    for the next run; a crash after it replays the batch, which clicks_ingest skips by event id.
+    Returns 0 quietly without Redis (clicks are then written by the redirect itself).
+    """
+    client = buffer.get_client(ignore_breaker=True)
+    if client is None:
+        return 0
+    lock = client.lock(DRAIN_LOCK, timeout=DRAIN_LOCK_SECONDS, blocking=False)
+    if not lock.acquire():
+        return 0
+    handled = 0
+    try:
+        buffer.stream_ensure_group(client)
+        for _ in range(max_batches):
+            entries = buffer.stream_read(client, count=batch_size)
+            if not entries:
+                break
+            events, junk = [], []
+            for entry_id, fields in entries:
+                try:
+                    events.append(RawClick.from_fields(f"r-{entry_id}", fields))
+                except (KeyError, ValueError):
+                    junk.append(entry_id)
+            if junk:
+                logger.warning("Dropping %d malformed click buffer entries", len(junk))
+            clicks_ingest(events=events)
+            buffer.stream_ack(client, [entry_id for entry_id, _ in entries])
+            handled += len(entries)
+            lock.extend(DRAIN_LOCK_SECONDS, replace_ttl=True)
+    finally:
+        try:
+            lock.release()
+        except Exception:  # expired meanwhile: nothing to release
+            logger.debug("Drain lock already gone", exc_info=True)
+    return handled
+
+
+def click_record_now(*, event: RawClick) -> None:
+    """The fallback when there is no buffer: store one click straight away (classification included)."""
+    clicks_ingest(events=[event])
+
+
+def click_privacy_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete salts older than yesterday (old hashes can then never be linked to a visitor again),
+    visitor hashes older than yesterday, and filtered hits past their retention. Idempotent."""
+    today = (now or timezone.now()).astimezone(dt.UTC).date()
+    keep_from = today - dt.timedelta(days=SALT_KEEP_DAYS - 1)
+    salts, _ = VisitorSalt.objects.filter(day__lt=keep_from).delete()
+    visitors, _ = DailyVisitor.objects.filter(day__lt=keep_from).delete()
+    cutoff = (now or timezone.now()) - dt.timedelta(days=FILTERED_KEEP_DAYS)
+    filtered, _ = FilteredHit.objects.filter(at__lt=cutoff).delete()
+    return {"salts": salts, "visitors": visitors, "filtered": filtered}
+
+
+@transaction.atomic
+def click_reclassify(*, click_id: int, to: str, agent: str = "") -> bool:
+    """Correct a stored click: `to="self"` marks it as the owner's own, `to="bot"` turns it into a
+    FilteredHit. Rollups follow. Idempotent (False when there was nothing to change).
+
+    The click then drops out of Click.objects.counting(); the leaderboard's periodic sync
+    notices and reverses the points it earned.
+    """
+    if to not in ("self", "bot"):
+        raise ValueError(f"Cannot reclassify a click as {to!r}: use 'self' or 'bot'.")
+    click = Click.objects.select_for_update().filter(pk=click_id).first()
+    if click is None or (to == "self" and click.is_self_click):
+        return False
+    hour = click.clicked_at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    change: dict[str, int] = {}
+    if click.is_self_click:
+        change["self_clicks"] = -1
+    else:
+        change["clicks"] = -1
+        change["unique_clicks"] = -int(click.is_unique)
+    if to == "self":
+        change["self_clicks"] = 1
+        click.is_self_click = True
+        click.save(update_fields=["is_self_click"])
+    else:
+        change["filtered"] = 1
+        FilteredHit.objects.create(
+            link_id=click.link_id,
+            event_id=click.event_id,
+            at=click.clicked_at,
+            reason=FilteredReason.BOT,
+            agent=printable(agent, 64) or "reclassified",
+        )
+        click.delete()
+    # The click's rollup row exists (it was written with the click): adjust it in place.
+    ClickRollup.objects.filter(link_id=click.link_id, hour=hour).update(
+        **{name: F(name) + delta for name, delta in change.items() if delta}
+    )
+    return True

@@ -1,0 +1,239 @@
+"""The click buffer and the code cache in Redis, for the redirect's hot path.
+
+One raw click is one `XADD` to a stream (a single round trip). The drain
+(analytics.services.clicks_drain) reads it through a consumer group and
+acknowledges *and deletes* entries only after the database transaction that
+stored them has committed: a crash in between redelivers them, and the event id
+(the stream entry id) makes the second write a no-op. Deleting at ack keeps the
+raw IP and session key in Redis only until the drain.
+
+When Redis is not configured, or fails, every function here answers "not
+buffered" instead of raising, and the caller writes straight to the database.
+After a failure Redis is left alone for a few seconds, so an outage does not cost
+every redirect a connection timeout.
+"""
+
+import logging
+import time
+import uuid
+from dataclasses import asdict, dataclass
+
+import redis
+from django.conf import settings
+from django.http import HttpRequest
+
+logger = logging.getLogger(__name__)
+
+STREAM = "adv:clicks"
+GROUP = "drain"
+CONSUMER = "drain"  # one drain at a time (a lock), so one consumer name: its pending list is the crash log
+CODE_KEY = "adv:sl:code:"
+CODE_TTL = 24 * 3600
+CODE_MISS_TTL = 60
+MISS = "-"
+RETRY_AFTER_FAILURE = 5.0
+MAX_UA = 512
+MAX_REFERER = 512
+MAX_SESSION = 512
+
+
+@dataclass(frozen=True, slots=True)
+class RawClick:
+    """One request to /s/<code>, as captured: cheap to build, classified later by the drain.
+
+    ip and session_key are personal data: they live in the buffer only until the drain,
+    which turns them into a salted visitor hash and a self-click flag.
+    """
+
+    event_id: str
+    link_id: int
+    at_ms: int
+    ip: str = ""
+    user_agent: str = ""
+    referer: str = ""
+    method: str = "GET"
+    prefetch: bool = False
+    session_key: str = ""
+
+    def to_fields(self) -> dict[str, str | int]:
+        fields: dict[str, str | int] = {"l": self.link_id, "t": self.at_ms, "m": self.method}
+        for key, value in (("i", self.ip), ("u", self.user_agent), ("r", self.referer), ("s", self.session_key)):
+            if value:
+                fields[key] = value
+        if self.prefetch:
+            fields["p"] = 1
+        return fields
+
+    @classmethod
+    def from_fields(cls, event_id: str, fields: dict[bytes, bytes]) -> "RawClick":
+        def text(key: bytes) -> str:
+            return fields.get(key, b"").decode("utf-8", "replace")
+
+        return cls(
+            event_id=event_id,
+            link_id=int(fields[b"l"]),
+            at_ms=int(fields[b"t"]),
+            ip=text(b"i"),
+            user_agent=text(b"u"),
+            referer=text(b"r"),
+            method=text(b"m") or "GET",
+            prefetch=b"p" in fields,
+            session_key=text(b"s"),
+        )
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def client_ip(meta: dict) -> str:
+    """The visitor's address: REMOTE_ADDR, or the address the last trusted proxy saw."""
+    proxies = settings.SHORTLINK_TRUSTED_PROXIES
+    if proxies:
+        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies][:64]
+    return meta.get("REMOTE_ADDR", "")[:64]
+
+
+def raw_click_from_request(*, link_id: int, request: HttpRequest, event_id: str = "") -> RawClick:
+    """Only string slicing and dict lookups: classification is the drain's job."""
+    meta = request.META
+    purpose = (meta.get("HTTP_SEC_PURPOSE") or meta.get("HTTP_PURPOSE") or meta.get("HTTP_X_MOZ") or "").lower()
+    session_key = ""
+    if "HTTP_COOKIE" in meta:
+        session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")[:MAX_SESSION]
+    return RawClick(
+        event_id=event_id or f"d-{uuid.uuid4().hex}",
+        link_id=link_id,
+        at_ms=int(time.time() * 1000),
+        ip=client_ip(meta),
+        user_agent=meta.get("HTTP_USER_AGENT", "")[:MAX_UA],
+        referer=meta.get("HTTP_REFERER", "")[:MAX_REFERER],
+        method=request.method or "GET",
+        prefetch="prefetch" in purpose,
+        session_key=session_key,
+    )
+
+
+# --- The connection, with a short circuit breaker ------------------------------------------
+_state: dict = {"url": None, "client": None, "down_until": 0.0}
+
+
+def get_client(*, ignore_breaker: bool = False) -> redis.Redis | None:
+    url = settings.SHORTLINK_REDIS_URL
+    if not url:
+        return None
+    if not ignore_breaker and time.monotonic() < _state["down_until"]:
+        return None
+    if _state["url"] != url:
+        _state["client"] = redis.Redis.from_url(
+            url,
+            socket_connect_timeout=0.25,
+            socket_timeout=0.5,
+            encoding_errors="replace",
+            health_check_interval=30,
+        )
+        _state["url"] = url
+    return _state["client"]
+
+
+def _failed(exc: Exception) -> None:
+    _state["down_until"] = time.monotonic() + RETRY_AFTER_FAILURE
+    logger.warning("Click buffer unavailable, writing clicks to the database: %s", exc)
+
+
+def reset() -> None:
+    """Forget the connection and any recorded failure (tests, settings changes)."""
+    _state.update(url=None, client=None, down_until=0.0)
+
+
+# --- Hot path --------------------------------------------------------------------------------
+def code_cache_get(code: str) -> tuple[bool, tuple[int, str] | None]:
+    """(known, (link id, location) or None). known=False: ask the database."""
+    client = get_client()
+    if client is None:
+        return False, None
+    try:
+        value = client.get(CODE_KEY + code)
+    except redis.RedisError as exc:
+        _failed(exc)
+        return False, None
+    if value is None:
+        return False, None
+    if value == MISS.encode():
+        return True, None
+    link_id, _, location = value.decode().partition(" ")
+    return True, (int(link_id), location)
+
+
+def code_cache_set(code: str, link: tuple[int, str] | None) -> None:
+    client = get_client()
+    if client is None:
+        return
+    try:
+        if link is None:
+            client.set(CODE_KEY + code, MISS, ex=CODE_MISS_TTL)
+        else:
+            client.set(CODE_KEY + code, f"{link[0]} {link[1]}", ex=CODE_TTL)
+    except redis.RedisError as exc:
+        _failed(exc)
+
+
+def code_cache_forget(code: str) -> None:
+    client = get_client()
+    if client is not None:
+        try:
+            client.delete(CODE_KEY + code)
+        except redis.RedisError as exc:
+            _failed(exc)
+
+
+def buffer_append(click: RawClick) -> bool:
+    """XADD the raw click; False when it could not be buffered (write it to the database instead)."""
+    client = get_client()
+    if client is None:
+        return False
+    try:
+        client.xadd(STREAM, click.to_fields())
+    except redis.RedisError as exc:
+        _failed(exc)
+        return False
+    return True
+
+
+# --- Drain side ------------------------------------------------------------------------------
+def stream_ensure_group(client: redis.Redis) -> None:
+    try:
+        # id=0: entries added before the group existed are drained too.
+        client.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+    except redis.ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+def stream_read(client: redis.Redis, *, count: int) -> list[tuple[str, dict[bytes, bytes]]]:
+    """The next batch: first entries delivered before but never acknowledged (a crashed drain), then new ones."""
+    for start in ("0", ">"):
+        reply = client.xreadgroup(GROUP, CONSUMER, {STREAM: start}, count=count)
+        entries = [(entry_id.decode(), fields) for _, batch in reply for entry_id, fields in batch if fields]
+        if entries:
+            return entries
+        if start == "0" and reply and reply[0][1]:
+            # Pending ids whose entries were deleted (fields None): acknowledge them away.
+            stale = [entry_id for _, batch in reply for entry_id, fields in batch if not fields]
+            client.xack(STREAM, GROUP, *stale)
+    return []
+
+
+def stream_ack(client: redis.Redis, entry_ids: list[str]) -> None:
+    """Acknowledge and delete: after this the raw IPs of these clicks exist nowhere."""
+    if not entry_ids:
+        return
+    pipe = client.pipeline(transaction=True)
+    pipe.xack(STREAM, GROUP, *entry_ids)
+    pipe.xdel(STREAM, *entry_ids)
+    pipe.execute()
+
+
+def stream_backlog(client: redis.Redis) -> int:
+    return int(client.xlen(STREAM))

@@ -1,0 +1,79 @@
+"""Reads for short links, including the redirect's code lookup."""
+
+import re
+import time
+from dataclasses import dataclass
+
+from django.db.models import Sum
+from django.utils.encoding import iri_to_uri
+
+from . import buffer
+from .models import CODE_ALPHABET, CODE_MAX_LENGTH, ShortLink
+
+WELL_FORMED_CODE = re.compile(f"[{re.escape(CODE_ALPHABET)}]{{1,{CODE_MAX_LENGTH}}}")
+
+LOCAL_TTL = 300.0  # targets never change after creation; this only bounds how long a deleted link lingers
+LOCAL_MISS_TTL = 30.0
+LOCAL_MAX = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedLink:
+    link_id: int
+    location: str  # the target, already IRI-encoded for the Location header
+
+
+# code -> (expires at, link or None). Per process; a plain dict is thread-safe enough for this.
+_local: dict[str, tuple[float, ResolvedLink | None]] = {}
+
+
+def code_is_well_formed(code: str) -> bool:
+    return WELL_FORMED_CODE.fullmatch(code) is not None
+
+
+def link_resolve(*, code: str) -> ResolvedLink | None:
+    """The link behind `code`, or None: in-process cache, then Redis, then the database.
+
+    Misses are cached too (briefly), so a flood of unknown codes does not reach the database.
+    Malformed codes are refused before any lookup.
+    """
+    now = time.monotonic()
+    cached = _local.get(code)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    if not code_is_well_formed(code):
+        return None
+    known, value = buffer.code_cache_get(code)
+    if known:
+        link = ResolvedLink(*value) if value else None
+    else:
+        row = ShortLink.objects.filter(code=code).values_list("pk", "target_url").first()
+        link = ResolvedLink(row[0], iri_to_uri(row[1])) if row else None
+        buffer.code_cache_set(code, (link.link_id, link.location) if link else None)
+    if len(_local) >= LOCAL_MAX:
+        _local.clear()
+    _local[code] = (now + (LOCAL_TTL if link else LOCAL_MISS_TTL), link)
+    return link
+
+
+def link_cache_clear() -> None:
+    """Empty this process's code cache (tests; after deleting links by hand)."""
+    _local.clear()
+
+
+def link_for_code(*, code: str) -> ShortLink | None:
+    if not code_is_well_formed(code):
+        return None
+    return ShortLink.objects.select_related("post").filter(code=code).first()
+
+
+def link_click_totals(*, link_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per link: `clicks` (human, not self) and `unique_clicks`, from the hourly rollups."""
+    from analytics.models import ClickRollup
+
+    rows = (
+        ClickRollup.objects.filter(link_id__in=link_ids)
+        .values("link_id")
+        .annotate(clicks=Sum("clicks"), unique_clicks=Sum("unique_clicks"))
+    )
+    return {row["link_id"]: {"clicks": row["clicks"], "unique_clicks": row["unique_clicks"]} for row in rows}
