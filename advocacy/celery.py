@@ -35,4 +35,25 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=5, hour=0),
         "options": {"expires": 6 * HOUR},
     },
+    # metrics, points and leaderboards (issue 5)
+    "metrics: pull engagement of shares whose age-based refresh is due": {
+        "task": "analytics.tasks_metrics.enqueue_due_metrics",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * MINUTE},
+    },
+    "leaderboard: award points for new shares and clicks, reverse reclassified clicks": {
+        "task": "leaderboard.tasks.award_recent_points",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * MINUTE},
+    },
+    "leaderboard: weekly streak points for the last complete week": {
+        "task": "leaderboard.tasks.award_weekly_streaks",
+        "schedule": crontab(minute=40, hour=2),
+        "options": {"expires": 6 * HOUR},
+    },
+    "leaderboard: rebuild every leaderboard from the ledger": {
+        "task": "leaderboard.tasks.rebuild_leaderboards",
+        "schedule": crontab(minute=50, hour=3),
+        "options": {"expires": 6 * HOUR},
+    },
 }
