@@ -9,8 +9,6 @@ from accounts.roles import CONTENT_MANAGER
 from campaigns.models import PostStatus
 from tests.factories import PASSWORD, SuggestedPostFactory, UserFactory
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
@@ -22,8 +20,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser_page():
+def browser_page(monkeypatch):
     from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
