@@ -1,0 +1,113 @@
+"""Fake X API v2: POST /2/tweets, POST /2/media/upload and the OAuth 2.0 token endpoint (refresh grant)."""
+
+import base64
+import itertools
+import secrets
+
+from .base import FakeNetwork, bearer, json_response
+
+
+class FakeX(FakeNetwork):
+    prefix = "/x"
+    ROUTES = [
+        ("POST", r"/2/tweets", "tweets"),
+        ("POST", r"/2/media/upload", "media_upload"),
+        ("POST", r"/2/oauth2/token", "token"),
+    ]
+    client_id = "x-client-id"
+    client_secret = "x-client-secret"
+
+    def __init__(self, server) -> None:
+        super().__init__(server)
+        self.access = {"x-access-1"}
+        self.refresh = {"x-refresh-1"}
+        self.spent_refresh: set[str] = set()
+        self.media: dict[str, dict] = {}
+        self.tweets: list[dict] = []
+        self.seq = itertools.count(1_861_000_000_000_000_001)
+
+    def _auth(self, request):
+        if bearer(request) not in self.access:
+            return json_response(
+                {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}, 401
+            )
+        return None
+
+    def route_token(self, request):
+        auth = request.headers.get("Authorization", "")
+        expected = "Basic " + base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        if auth != expected:
+            return json_response(
+                {"error": "unauthorized_client", "error_description": "Missing valid authorization header"}, 401
+            )
+        form = request.form
+        token = form.get("refresh_token", "")
+        if form.get("grant_type") != "refresh_token" or token not in self.refresh:
+            return json_response(
+                {"error": "invalid_request", "error_description": "Value passed for the token was invalid."}, 400
+            )
+        self.refresh.discard(token)  # single use
+        self.spent_refresh.add(token)
+        access, refresh = f"x-access-{secrets.token_hex(4)}", f"x-refresh-{secrets.token_hex(4)}"
+        self.access.add(access)
+        self.refresh.add(refresh)
+        return json_response(
+            {
+                "token_type": "bearer",
+                "expires_in": 7200,
+                "access_token": access,
+                "scope": "tweet.read tweet.write users.read media.write offline.access",
+                "refresh_token": refresh,
+            }
+        )
+
+    def route_media_upload(self, request):
+        if denied := self._auth(request):
+            return denied
+        media = request.files.get("media")
+        if media is None or request.form.get("media_category") != "tweet_image":
+            return json_response(
+                {"title": "Invalid Request", "detail": "media and media_category=tweet_image required", "status": 400},
+                400,
+            )
+        data = media.read()
+        if len(data) > 5 * 1024 * 1024:
+            return json_response({"title": "Invalid Request", "detail": "File size exceeds 5MB", "status": 400}, 400)
+        media_id = str(next(self.seq))
+        self.media[media_id] = {"bytes": len(data)}
+        return json_response(
+            {
+                "data": {
+                    "id": media_id,
+                    "media_key": f"3_{media_id}",
+                    "size": len(data),
+                    "expires_after_secs": 86400,
+                    "image": {"image_type": "image/jpeg", "w": 1600, "h": 900},
+                }
+            }
+        )
+
+    def route_tweets(self, request):
+        if denied := self._auth(request):
+            return denied
+        body = request.get_json(silent=True) or {}
+        if not body.get("text"):
+            return json_response(
+                {
+                    "errors": [{"message": "text is required"}],
+                    "title": "Invalid Request",
+                    "detail": "One or more parameters to your request was invalid.",
+                    "type": "https://api.twitter.com/2/problems/invalid-request",
+                },
+                400,
+            )
+        for media_id in (body.get("media") or {}).get("media_ids", []):
+            if media_id not in self.media:
+                return json_response(
+                    {"title": "Invalid Request", "detail": "Your media IDs are invalid.", "status": 400}, 400
+                )
+        tweet_id = str(next(self.seq))
+        self.tweets.append({"id": tweet_id, "body": body})
+        return json_response(
+            {"data": {"id": tweet_id, "text": body["text"], "edit_history_tweet_ids": [tweet_id]}}, 201
+        )
