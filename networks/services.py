@@ -339,14 +339,26 @@ def share_publish(*, share_id: int, now: dt.datetime | None = None) -> PublishOu
         message = f"Your {network_label} account needs reconnecting. Reconnect it, then share again."
         _finish(share.pk, status=Share.Status.FAILED, error=message)
         return PublishOutcome(Share.Status.FAILED, message)
+    try:
+        return _publish_claimed(share, account, now, renew_on_auth_error=account.refreshable)
+    except AuthExpired as exc:
+        account_flag_reconnect(account_id=account.pk, reason=exc.message)
+        message = f"{network_label} no longer accepts your sign-in ({exc.message}). Reconnect it, then share again."
+        _finish(share.pk, status=Share.Status.FAILED, error=message)
+        return PublishOutcome(Share.Status.FAILED, message)
+
+
+def _publish_claimed(
+    share: Share, account: ConnectedAccount, now: dt.datetime, *, renew_on_auth_error: bool
+) -> PublishOutcome:
+    """Call the network for a claimed share and record the outcome. Raises AuthExpired only."""
     provider = get_provider(share.network)
     try:
-        if (
-            account.refreshable
-            and account.token_expires_at
-            and account.token_expires_at <= now + dt.timedelta(minutes=5)
-        ):
+        expires = account.token_expires_at
+        if account.refreshable and expires and expires <= now + dt.timedelta(minutes=5):
             account = account_refresh(account_id=account.pk, force=True) or account
+            if account.health == ConnectedAccount.Health.NEEDS_RECONNECT:
+                raise AuthExpired(account.health_reason or "The sign-in could not be renewed.")
         image = share_image(post=share.post, network=share.network) if share.with_image else None
         card = (
             link_card_build(post=share.post, link=share.short_link.short_url, image=image)
@@ -361,13 +373,14 @@ def share_publish(*, share_id: int, now: dt.datetime | None = None) -> PublishOu
             card=card,
             idempotency_key=share.idempotency_key,
         )
-    except AuthExpired as exc:
-        account_flag_reconnect(account_id=account.pk, reason=exc.message)
-        message = (
-            f"{network_label} no longer accepts your sign-in ({exc.message}). Reconnect the account, then share again."
-        )
-        _finish(share.pk, status=Share.Status.FAILED, error=message)
-        return PublishOutcome(Share.Status.FAILED, message)
+    except AuthExpired:
+        if not renew_on_auth_error:
+            raise
+        # The network calls the token stale before our clock does: renew once, then try again.
+        renewed = account_refresh(account_id=account.pk, always=True)
+        if renewed is None or renewed.health == ConnectedAccount.Health.NEEDS_RECONNECT:
+            raise
+        return _publish_claimed(share, renewed, now, renew_on_auth_error=False)
     except QuotaExhausted as exc:
         _finish(share.pk, status=Share.Status.FAILED, error=f"{exc.message} Use the share dialog meanwhile.")
         return PublishOutcome(Share.Status.FAILED, exc.message)
@@ -439,7 +452,9 @@ def account_flag_reconnect(*, account_id: int, reason: str) -> None:
     )
 
 
-def account_refresh(*, account_id: int, force: bool = False, now: dt.datetime | None = None) -> ConnectedAccount | None:
+def account_refresh(
+    *, account_id: int, force: bool = False, always: bool = False, now: dt.datetime | None = None
+) -> ConnectedAccount | None:
     """Renew the account's tokens when they are due. Returns the account, or None if it is gone.
 
     Holds the row lock for the whole exchange, so a single-use refresh token (X) is never spent
@@ -452,7 +467,7 @@ def account_refresh(*, account_id: int, force: bool = False, now: dt.datetime | 
         if account is None:
             return None
         horizon = now + (dt.timedelta(minutes=5) if force else dt.timedelta(days=settings.TOKEN_REFRESH_AHEAD_DAYS))
-        if account.token_expires_at and account.token_expires_at > horizon:
+        if not always and account.token_expires_at and account.token_expires_at > horizon:
             return account  # someone else refreshed it meanwhile
         try:
             tokens = get_provider(account.network).refresh(account=account)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
 import urllib3
+from django.conf import settings
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -247,7 +248,7 @@ class Provider:
         url: str,
         *,
         creates: bool = False,
-        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        timeout: tuple[float, float] | None = None,
         **kwargs: Any,
     ) -> requests.Response:
         """Send one request and raise the typed error for anything but success.
@@ -255,6 +256,8 @@ class Provider:
         `creates=True` marks a request with a side effect: a read timeout then
         raises OutcomeUnknown (it may have happened) instead of Transient.
         """
+        if timeout is None:
+            timeout = (DEFAULT_TIMEOUT[0], float(getattr(settings, "NETWORK_HTTP_TIMEOUT", DEFAULT_TIMEOUT[1])))
         try:
             response = requests.request(method, url, timeout=timeout, **kwargs)
         except requests.ConnectTimeout as exc:

@@ -14,7 +14,6 @@ from django.conf import settings
 from campaigns.networks import Network
 
 from .base import (
-    DEFAULT_TIMEOUT,
     ImageUpload,
     Limits,
     LinkCard,
@@ -208,7 +207,6 @@ class MastodonProvider(Provider):
             json=payload,
             headers=headers,
             creates=True,
-            timeout=DEFAULT_TIMEOUT,
         )
         body = self.json(response, creates=True)
         if not isinstance(body, dict) or not body.get("id"):

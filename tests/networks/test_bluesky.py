@@ -1,0 +1,159 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
+
+from networks.models import ConnectedAccount, Share
+from networks.providers.bluesky import link_facets
+from networks.services import accounts_refresh_due, share_direct_create, share_publish
+
+
+def connect(client, bluesky, **overrides):
+    data = {"handle": "@Alice.Example.com", "app_password": bluesky.app_password} | overrides
+    return client.post(reverse("networks:bluesky_connect"), data)
+
+
+def test_connect_resolves_handle_to_did_and_pds_and_keeps_no_app_password(client, employee, bluesky):
+    client.force_login(employee)
+    response = connect(client, bluesky)
+    assert response.status_code == 302
+    account = ConnectedAccount.objects.get(user=employee, network="bluesky")
+    assert account.external_id == bluesky.did
+    assert account.service_url == bluesky.url()
+    assert account.handle == "alice.example.com"
+    assert account.access_token in bluesky.access
+    assert account.refresh_token in bluesky.refresh
+    assert account.refreshable
+    assert bluesky.app_password not in str(ConnectedAccount.objects.values().get(pk=account.pk))
+
+
+@pytest.mark.parametrize(
+    "handle, message",
+    [
+        ("nobody.example.com", "does not resolve"),
+        ("not a handle!", "is not a Bluesky handle"),
+    ],
+)
+def test_connect_with_a_handle_that_does_not_resolve_says_so(client, employee, bluesky, handle, message):
+    client.force_login(employee)
+    response = connect(client, bluesky, handle=handle)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not ConnectedAccount.objects.exists()
+
+
+def test_connect_with_a_wrong_app_password_explains_app_passwords(client, employee, bluesky):
+    client.force_login(employee)
+    response = connect(client, bluesky, app_password="wrong-pass-word-here")
+    assert response.status_code == 400
+    assert "app password" in response.content.decode()
+    assert not ConnectedAccount.objects.exists()
+
+
+def test_link_facet_uses_utf8_byte_offsets():
+    link = "https://go.example.com/s/abc"
+    text = f"Zürich 🎉 launch!\n{link}"
+    [facet] = link_facets(text, link)
+    start, end = facet["index"]["byteStart"], facet["index"]["byteEnd"]
+    assert text.encode()[start:end].decode() == link
+    assert start != text.index(link)  # characters and bytes differ here: the test can tell them apart
+
+
+def test_publish_posts_record_with_facet_card_and_thumbnail(client, employee, bluesky, post_with_image):
+    client.force_login(employee)
+    connect(client, bluesky)
+    share = share_direct_create(user=employee, post=post_with_image, network="bluesky")
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.PUBLISHED, share.error
+    [record] = bluesky.records.values()
+    value = record["value"]
+    link = share.short_link.short_url
+    assert value["text"].endswith(link)
+    assert "🎉" in value["text"]
+    assert value["facets"][0]["features"][0]["uri"] == link
+    external = value["embed"]["external"]
+    assert external["uri"] == link
+    assert external["title"] == post_with_image.title
+    assert external["thumb"]["size"] <= 1_000_000
+    assert share.external_id == record["uri"]
+    assert share.external_url.startswith("https://bsky.app/profile/alice.example.com/post/")
+
+
+def test_repeated_publish_with_the_same_record_key_creates_one_post(client, employee, bluesky, post):
+    client.force_login(employee)
+    connect(client, bluesky)
+    share = share_direct_create(user=employee, post=post, network="bluesky")
+    bluesky.fail("create_record", 200, {}, sleep=1.0, then_succeed=True)  # written, answer lost
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.SCHEDULED
+    Share.objects.filter(pk=share.pk).update(status=Share.Status.QUEUED)
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.PUBLISHED
+    assert len(bluesky.records) == 1
+    assert share.external_id == next(iter(bluesky.records))
+
+
+def test_text_over_300_graphemes_is_refused_before_anything_is_sent(client, employee, bluesky, post):
+    client.force_login(employee)
+    connect(client, bluesky)
+    text = "👩‍👩‍👧‍👦" * 280 + "\n\n#employee"  # 280 graphemes, but 3,080 UTF-16 units
+    with pytest.raises(ValidationError) as exc:
+        share_direct_create(user=employee, post=post, network="bluesky", text=text)
+    assert "Bluesky allows 300 graphemes" in str(exc.value)
+    assert not Share.objects.exists()
+    assert bluesky.records == {}
+
+
+def test_image_too_large_for_bluesky_is_refused(client, employee, bluesky, post_with_image):
+    client.force_login(employee)
+    connect(client, bluesky)
+    rendition = post_with_image.renditions.get(network="bluesky")
+    rendition.image.save("big.jpg", ContentFile(b"\xff" * 1_200_000))
+    with pytest.raises(ValidationError) as exc:
+        share_direct_create(user=employee, post=post_with_image, network="bluesky")
+    assert "Bluesky accepts at most 1,000,000" in str(exc.value)
+    assert not Share.objects.exists()
+
+
+def test_expired_session_is_refreshed_by_the_daily_task(client, employee, bluesky):
+    client.force_login(employee)
+    connect(client, bluesky)
+    account = ConnectedAccount.objects.get(user=employee)
+    old_refresh = account.refresh_token
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=3)):
+        counts = accounts_refresh_due()
+    account.refresh_from_db()
+    assert counts["refreshed"] == 1
+    assert account.refresh_token != old_refresh
+    assert account.refresh_token in bluesky.refresh
+    assert old_refresh not in bluesky.refresh
+
+
+def test_refresh_refused_flags_account_for_reconnection(client, employee, bluesky):
+    client.force_login(employee)
+    connect(client, bluesky)
+    bluesky.refresh.clear()
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=3)):
+        counts = accounts_refresh_due()
+    account = ConnectedAccount.objects.get(user=employee)
+    assert counts["flagged"] == 1
+    assert account.health == ConnectedAccount.Health.NEEDS_RECONNECT
+
+
+def test_expired_access_token_is_refreshed_once_and_the_post_goes_out(client, employee, bluesky, post):
+    client.force_login(employee)
+    connect(client, bluesky)
+    share = share_direct_create(user=employee, post=post, network="bluesky")
+    bluesky.expire_access_tokens()  # the PDS answers 400 ExpiredToken
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.PUBLISHED, share.error
+    assert bluesky.count("refresh_session") == 1
+    assert len(bluesky.records) == 1
