@@ -1,0 +1,103 @@
+"""The Today page on a phone, in a real browser (Debian's Chromium), with the demo data."""
+
+import os
+import shutil
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.urls import get_resolver
+from django.views.static import serve
+
+from accounts.models import User
+from campaigns.demo import DEMO_PASSWORD, demo_logins, seed_demo
+from campaigns.selectors import posts_for_today
+
+CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 375, "height": 812}
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not shutil.which(CHROMIUM) and os.environ.get("ADVOCACY_REQUIRE_SERVICES") != "1",
+        reason="Debian's chromium is not installed",
+    ),
+]
+
+
+@pytest.fixture
+def phone_page(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+        yield page
+        browser.close()
+
+
+@pytest.fixture
+def media_served_from_tmp(monkeypatch):
+    """advocacy/urls.py binds the media folder when it is imported; point it at this test's folder."""
+    for pattern in get_resolver().url_patterns:
+        if getattr(pattern, "callback", None) is serve:
+            monkeypatch.setitem(pattern.default_args, "document_root", settings.MEDIA_ROOT)
+
+
+def test_employee_logs_in_and_reads_today_on_a_phone(live_server, transactional_db, media_served_from_tmp, phone_page):
+    seed_demo()
+    employee_email = next(email for who, email in demo_logins() if who.startswith("Employee"))
+    page = phone_page
+    requests, failures = [], []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("response", lambda response: response.status >= 400 and failures.append((response.status, response.url)))
+
+    page.goto(f"{live_server.url}/today/")
+    assert "/accounts/login/" in page.url  # Today needs a login
+    page.fill("input[name=login]", employee_email)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/today/")
+
+    # The cards are there, the first one in view, and the page does not scroll sideways.
+    expected = posts_for_today(user=User.objects.get(email=employee_email))
+    cards = page.locator("article.card.post")
+    assert cards.count() == expected.count() >= 5
+    assert cards.first.is_visible()
+    assert page.get_by_role("heading", name=expected.first().title).is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # Every card fits the screen, and the first card's image really loaded.
+    widest = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('article.card')].map(c => c.getBoundingClientRect().right))"
+    )
+    assert widest <= PHONE["width"]
+    first_image = cards.first.locator("img.post-image")
+    if first_image.count():
+        first_image.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=first_image.element_handle())
+
+    screenshot_dir = os.environ.get("ADVOCACY_SCREENSHOT_DIR")
+    if screenshot_dir:
+        page.screenshot(path=os.path.join(screenshot_dir, "today-375.png"))
+        cards.first.screenshot(path=os.path.join(screenshot_dir, "today-375-first-card.png"))
+
+    # Everything came from our own server: no CDN, no fonts, no trackers.
+    own_host = urlsplit(live_server.url).netloc
+    outside = [
+        url
+        for url in requests
+        if urlsplit(url).scheme in ("http", "https", "ws", "wss") and urlsplit(url).netloc != own_host
+    ]
+    assert outside == []
+    assert all(urlsplit(url).scheme in ("http", "https", "data", "blob") for url in requests), requests
+    assert failures == []
