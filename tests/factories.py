@@ -104,3 +104,34 @@ class PostVariantFactory(factory.django.DjangoModelFactory):
     post = factory.SubFactory(SuggestedPostFactory, variants={})
     network = "linkedin"
     text = "Have a look at what we built."
+
+
+class ShortLinkFactory(factory.django.DjangoModelFactory):
+    """An employee's short link for a post on LinkedIn, built by the real service (UTM target included)."""
+
+    class Meta:
+        model = "shortlinks.ShortLink"
+
+    user = factory.SubFactory(UserFactory)
+    post = factory.SubFactory(SuggestedPostFactory)
+    network = "linkedin"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from shortlinks.services import link_get_or_create
+
+        return link_get_or_create(user=kwargs["user"], post=kwargs["post"], network=kwargs["network"])
+
+
+class ConnectedAccountFactory(factory.django.DjangoModelFactory):
+    """An employee's connected network account with (encrypted) tokens; Mastodon unless told otherwise."""
+
+    class Meta:
+        model = "networks.ConnectedAccount"
+
+    user = factory.SubFactory(UserFactory)
+    network = "mastodon"
+    handle = factory.Sequence(lambda n: f"@person{n}@mastodon.example")
+    external_id = factory.Sequence(lambda n: str(100000 + n))
+    instance = "mastodon.example"
+    access_token = factory.Sequence(lambda n: f"token-{n}")

@@ -1,0 +1,199 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from analytics.models import Click, ClickRollup, DailyVisitor, FilteredHit
+from campaigns.models import SuggestedPost
+from shortlinks import buffer
+from tests.factories import ShortLinkFactory
+from tests.shortlinks.helpers import CHROME, VISITOR_IP, visit
+
+
+@pytest.fixture
+def link(db):
+    return ShortLinkFactory()
+
+
+def test_redirect_is_a_302_to_the_utm_target_that_no_one_may_cache(client, link, capture_mode):
+    response = visit(client, link)
+    assert response.status_code == 302
+    assert response["Location"] == link.target_url
+    assert response["Cache-Control"] == "private, no-store"
+    assert "utm_medium=employee_advocacy" in response["Location"]
+
+
+def test_redirect_does_no_session_or_csrf_work(client, link, capture_mode):
+    response = visit(client, link)
+    assert not response.cookies  # no session, CSRF or messages cookie
+    assert "Cookie" not in response.get("Vary", "")
+    assert not hasattr(response.wsgi_request, "session")
+    assert not hasattr(response.wsgi_request, "user")
+
+
+def test_redirect_with_redis_touches_the_database_only_on_the_first_lookup(
+    client, link, redis_client, settings, django_assert_num_queries
+):
+    import os
+
+    settings.SHORTLINK_REDIS_URL = os.environ["REDIS_URL"]
+    visit(client, link)  # fills the caches
+    with django_assert_num_queries(0):
+        for _ in range(3):
+            assert visit(client, link).status_code == 302
+    assert redis_client.xlen(buffer.STREAM) == 4
+    assert Click.objects.count() == 0  # nothing written until the drain
+
+
+def test_the_code_is_found_in_redis_when_the_process_cache_is_cold(client, link, redis_client, settings):
+    import os
+
+    from shortlinks.selectors import link_cache_clear
+
+    settings.SHORTLINK_REDIS_URL = os.environ["REDIS_URL"]
+    visit(client, link)
+    link_cache_clear()
+    target = link.target_url
+    link.__class__.objects.filter(pk=link.pk).update(target_url="https://changed.example/")
+    assert visit(client, link)["Location"] == target  # answered from Redis, not the database
+
+
+def test_unknown_code_answers_a_friendly_404_page(client, db, capture_mode):
+    response = client.get("/s/zzzzzzzz")
+    assert response.status_code == 404
+    assert b"This link does not exist" in response.content
+    assert Click.objects.count() == 0 and FilteredHit.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/s/",
+        "/s/" + "a" * 17,
+        "/s/" + "b" * 5000,
+        "/s/abc%00def",
+        "/s/%E2%9C%93%E2%9C%93",
+        "/s/abc'--",
+        "/s/<script>",
+        "/s/O0Il1",  # characters the code alphabet leaves out
+        "/s/abc def",
+        "/s/..%2F..%2Fetc",
+    ],
+)
+def test_malformed_codes_get_the_404_page_never_a_500(client, db, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert b"<h1>" in response.content
+
+
+def test_links_keep_working_after_the_post_expires(client, link, capture_mode):
+    with time_machine.travel(timezone.now() + dt.timedelta(days=400)):
+        response = visit(client, link)
+    assert response.status_code == 302
+    assert response["Location"] == link.target_url
+
+
+def test_links_keep_working_after_the_post_is_deleted(client, link, capture_mode):
+    target = link.target_url
+    SuggestedPost.objects.filter(pk=link.post_id).delete()
+    response = visit(client, link)
+    assert response.status_code == 302
+    assert response["Location"] == target
+    capture_mode.drain()
+    assert Click.objects.filter(link=link).count() == 1
+
+
+def test_head_request_is_redirected_but_not_a_click(client, link, capture_mode):
+    response = visit(client, link, method="head")
+    assert response.status_code == 302
+    capture_mode.drain()
+    assert Click.objects.count() == 0
+    assert FilteredHit.objects.get().reason == "head"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_USER_AGENT": "Mozilla/5.0 " + "A" * 20000},
+        {"HTTP_USER_AGENT": "\x00\x01\x02\xff\xfe binary \x7f"},
+        {"HTTP_USER_AGENT": ""},
+        {"HTTP_REFERER": "https://" + "x" * 10000 + ".example/"},
+        {"HTTP_REFERER": "http://[::1"},  # not a URL: urlsplit raises
+        {"HTTP_REFERER": "\x00\x00https://evil\x00.example/"},
+        {"HTTP_COOKIE": "sessionid=" + "s" * 5000},
+        {"HTTP_COOKIE": "sessionid=../../etc/passwd; other=\x00"},
+        {"HTTP_X_FORWARDED_FOR": "not an ip, 1.2.3.4"},
+    ],
+)
+def test_huge_or_binary_headers_still_redirect_and_store_no_raw_ip(client, link, capture_mode, headers):
+    headers = {"HTTP_USER_AGENT": CHROME, "REMOTE_ADDR": VISITOR_IP, **headers}
+    response = client.get(f"/s/{link.code}", **headers)
+    assert response.status_code == 302
+    capture_mode.drain()
+    assert Click.objects.count() + FilteredHit.objects.count() == 1
+    for click in Click.objects.all():
+        assert len(click.referrer_host) <= 255 and "\x00" not in click.referrer_host
+    _assert_no_raw_ip_stored(VISITOR_IP)
+
+
+def _assert_no_raw_ip_stored(ip: str) -> None:
+    for model in (Click, FilteredHit, DailyVisitor, ClickRollup):
+        for row in model.objects.values():
+            assert ip not in " ".join(str(v) for v in row.values()), model
+
+
+def test_redis_down_still_redirects_and_stores_the_click(client, link, settings):
+    settings.SHORTLINK_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    buffer.reset()
+    response = visit(client, link)
+    assert response.status_code == 302
+    assert response["Location"] == link.target_url
+    click = Click.objects.get()
+    assert click.link == link and click.is_unique and not click.is_self_click
+    # The breaker now skips Redis for a few seconds: the next click goes straight to the database too.
+    assert visit(client, link).status_code == 302
+    assert Click.objects.count() == 2
+
+
+def test_redis_failing_mid_flight_falls_back_to_the_database(client, link, redis_client, settings, monkeypatch):
+    import os
+
+    import redis
+
+    settings.SHORTLINK_REDIS_URL = os.environ["REDIS_URL"]
+    visit(client, link)  # warm caches, one buffered click
+
+    def broken(*args, **kwargs):
+        raise redis.ConnectionError("Connection reset by peer")
+
+    monkeypatch.setattr(redis.Redis, "xadd", broken)
+    assert visit(client, link).status_code == 302
+    assert Click.objects.count() == 1  # the fallback click; the buffered one waits for the drain
+
+
+def test_the_redirect_survives_the_database_failing_too(client, link, settings, monkeypatch):
+    settings.SHORTLINK_REDIS_URL = ""
+    visit(client, link)  # warm the code cache
+
+    def broken(**kwargs):
+        raise RuntimeError("database is gone")
+
+    monkeypatch.setattr("shortlinks.services.click_record_now", broken)
+    response = visit(client, link)
+    assert response.status_code == 302
+
+
+def test_robots_txt_lets_crawlers_follow_short_links_only(client, db):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    body = response.content.decode()
+    assert "User-agent: *" in body and "Allow: /s/" in body and "Disallow: /\n" in body
+
+
+def test_the_fast_path_answers_without_the_url_conf(client, link, settings, capture_mode):
+    # Also served by the URL conf when the middleware is not installed.
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "ShortLinkFastPath" not in m]
+    response = visit(client, link)
+    assert response.status_code == 302 and response["Location"] == link.target_url
