@@ -1,0 +1,212 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from allauth.socialaccount.models import SocialToken
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from networks.models import ConnectedAccount, Share
+from networks.services import MAX_ATTEMPTS, account_refresh, share_direct_create, share_publish, shares_publish_due
+from tests.networks.helpers import allauth_connection
+
+
+@pytest.fixture
+def x_account(client, employee, x_api):
+    allauth_connection(
+        employee,
+        provider="twitter_oauth2",
+        uid="2244994945",
+        token="x-access-1",
+        refresh="x-refresh-1",
+        expires_in=dt.timedelta(hours=2),
+        extra={"id": "2244994945", "name": "Alice", "username": "alice_x"},
+    )
+    client.force_login(employee)
+    client.get(reverse("networks:accounts"))  # the page moves allauth's tokens into encrypted storage
+    return ConnectedAccount.objects.get(user=employee, network="x")
+
+
+def test_connecting_moves_tokens_out_of_allauth_into_encrypted_storage(x_account):
+    assert x_account.handle == "alice_x"
+    assert x_account.access_token == "x-access-1"
+    assert x_account.refresh_token == "x-refresh-1"
+    assert x_account.refreshable
+    assert not SocialToken.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT access_token, refresh_token FROM networks_connectedaccount")
+        stored = cursor.fetchone()
+    assert "x-access-1" not in stored[0] and "x-refresh-1" not in stored[1]
+
+
+def test_direct_posting_to_x_is_off_by_default_and_offers_the_intent(client, employee, x_account, post, settings):
+    settings.X_DIRECT_POSTING = False
+    page = client.get(reverse("today")).content.decode()
+    assert reverse("networks:share_intent", args=[post.pk, "x"]) in page
+    assert f'href="{reverse("networks:share", args=[post.pk, "x"])}"' not in page
+    response = client.post(reverse("networks:share", args=[post.pk, "x"]), {"action": "now"})
+    assert response.status_code == 400
+    assert "not available" in response.content.decode()
+    assert not Share.objects.exists()
+
+
+def test_publish_text_and_image(x_account, employee, x_api, post_with_image):
+    share = share_direct_create(user=employee, post=post_with_image, network="x")
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.PUBLISHED, share.error
+    [tweet] = x_api.tweets
+    assert tweet["body"]["text"].endswith(share.short_link.short_url)
+    assert tweet["body"]["media"]["media_ids"] == list(x_api.media)
+    assert share.external_id == tweet["id"]
+    assert share.external_url == f"https://x.com/alice_x/status/{tweet['id']}"
+
+
+def test_expired_access_token_is_refreshed_and_the_new_refresh_token_kept(x_account, employee, x_api, post):
+    share = share_direct_create(user=employee, post=post, network="x")
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=3)):
+        share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    x_account.refresh_from_db()
+    assert share.status == Share.Status.PUBLISHED, share.error
+    assert x_api.spent_refresh == {"x-refresh-1"}
+    assert x_account.refresh_token in x_api.refresh
+    assert x_account.access_token in x_api.access
+
+
+def test_a_refresh_token_is_never_spent_twice(x_account, x_api):
+    later = timezone.now() + dt.timedelta(hours=3)
+    with time_machine.travel(later):
+        account_refresh(account_id=x_account.pk, force=True)
+        account_refresh(account_id=x_account.pk, force=True)  # a second worker, after the first released the lock
+    x_account.refresh_from_db()
+    assert x_api.count("token") == 1
+    assert x_account.health == ConnectedAccount.Health.OK
+
+
+def test_refused_refresh_fails_share_and_asks_to_reconnect(x_account, employee, x_api, post):
+    x_api.refresh.clear()  # revoked
+    share = share_direct_create(user=employee, post=post, network="x")
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=3)):
+        share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    x_account.refresh_from_db()
+    assert share.status == Share.Status.FAILED
+    assert "Reconnect" in share.error
+    assert x_account.health == ConnectedAccount.Health.NEEDS_RECONNECT
+    assert x_api.tweets == []
+
+
+def test_usage_capped_is_a_quota_stop_not_a_retry(x_account, employee, x_api, post):
+    x_api.fail(
+        "tweets",
+        429,
+        {
+            "title": "UsageCapExceeded",
+            "type": "https://api.twitter.com/2/problems/usage-capped",
+            "detail": "Usage cap exceeded: Monthly product cap",
+        },
+    )
+    share = share_direct_create(user=employee, post=post, network="x")
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.FAILED
+    assert "usage cap" in share.error
+    assert "share dialog" in share.error
+
+
+def test_rate_limit_waits_for_x_rate_limit_reset(x_account, employee, x_api, post):
+    now = timezone.now()
+    reset = int((now + dt.timedelta(minutes=12)).timestamp())
+    x_api.fail(
+        "tweets",
+        429,
+        {"title": "Too Many Requests", "type": "about:blank", "status": 429, "detail": "Too Many Requests"},
+        headers={"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"},
+    )
+    share = share_direct_create(user=employee, post=post, network="x")
+    share_publish(share_id=share.pk, now=now)
+    share.refresh_from_db()
+    assert share.status == Share.Status.SCHEDULED
+    assert share.scheduled_for >= now + dt.timedelta(minutes=11)
+    assert x_api.tweets == []
+
+
+def test_server_errors_retry_with_backoff_then_give_up(
+    x_account, employee, x_api, post, django_capture_on_commit_callbacks
+):
+    x_api.fail("tweets", 503, {"title": "Service Unavailable", "detail": "Service Unavailable"}, times=MAX_ATTEMPTS)
+    share = share_direct_create(user=employee, post=post, network="x")
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    first_retry = share.scheduled_for
+    assert share.status == Share.Status.SCHEDULED
+    for _ in range(MAX_ATTEMPTS - 1):
+        share.refresh_from_db()
+        with (
+            time_machine.travel(share.scheduled_for + dt.timedelta(seconds=1)),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            shares_publish_due()
+    share.refresh_from_db()
+    assert share.status == Share.Status.FAILED
+    assert share.attempts == MAX_ATTEMPTS
+    assert "gave up" in share.error
+    assert first_retry is not None
+    assert x_api.tweets == []
+
+
+def test_timeout_after_sending_marks_unknown_and_is_not_sent_again(
+    x_account, employee, x_api, post, django_capture_on_commit_callbacks
+):
+    x_api.fail("tweets", 201, {}, sleep=1.0, then_succeed=True)  # the tweet is created, the answer comes too late
+    share = share_direct_create(user=employee, post=post, network="x")
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.UNKNOWN
+    assert "checking" in share.next_step.lower()
+    # A duplicated task and the periodic pass leave it alone.
+    assert share_publish(share_id=share.pk) is None
+    with django_capture_on_commit_callbacks(execute=True):
+        shares_publish_due()
+    assert len(x_api.tweets) == 1
+    assert x_api.count("tweets") == 1
+
+
+def test_garbled_success_body_is_unknown_not_retried(x_account, employee, x_api, post):
+    x_api.fail("tweets", 201, raw="<html>oops", then_succeed=True)
+    share = share_direct_create(user=employee, post=post, network="x")
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.UNKNOWN
+    assert len(x_api.tweets) == 1
+
+
+def test_rejection_fails_with_the_network_message(x_account, employee, x_api, post):
+    x_api.fail(
+        "tweets",
+        403,
+        {
+            "title": "Forbidden",
+            "status": 403,
+            "detail": "You are not allowed to create a Tweet with duplicate content.",
+        },
+    )
+    share = share_direct_create(user=employee, post=post, network="x")
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.FAILED
+    assert share.error == "X: You are not allowed to create a Tweet with duplicate content."
+
+
+def test_weighted_length_with_emoji_and_cjk_is_checked_the_x_way(x_account, employee, post):
+    # 125 CJK characters weigh 250; with the disclaimer and the short link (23) X counts 285.
+    text = "新" * 125 + "\n\n#employee"
+    with pytest.raises(ValidationError) as exc:
+        share_direct_create(user=employee, post=post, network="x", text=text)
+    assert "X allows 280 weighted characters" in str(exc.value)
+    assert not Share.objects.exists()
+    # The same number of Latin letters fits.
+    share_direct_create(user=employee, post=post, network="x", text="a" * 125 + "\n\n#employee")
