@@ -23,6 +23,12 @@ from .providers import get_provider
 MASTODON_SESSION_KEY = "networks.mastodon_pending"
 
 
+class ShareDialogRedirect(HttpResponseRedirect):
+    """A redirect to a network's share dialog; the email "dialog" is a mailto: link."""
+
+    allowed_schemes = ["https", "mailto"]
+
+
 def _form_errors(form, exc: ValidationError) -> None:
     """Attach a service's ValidationError to the form's fields (or to the form as a whole)."""
     if hasattr(exc, "error_dict"):
@@ -219,11 +225,7 @@ def share_intent(request: HttpRequest, post_id: int, network: str) -> HttpRespon
         for message in exc.messages:
             messages.error(request, message)
         return redirect(f"{reverse('today')}#post-{post.pk}")
-    response = HttpResponseRedirect(url)
-    if url.startswith("mailto:"):
-        response = HttpResponse(status=302)
-        response["Location"] = url  # HttpResponseRedirect refuses the mailto: scheme
-    return response
+    return ShareDialogRedirect(url)
 
 
 @login_required
