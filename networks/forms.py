@@ -22,7 +22,10 @@ class BlueskyConnectForm(forms.Form):
 class ShareForm(forms.Form):
     ACTIONS = (("now", "Post now"), ("schedule", "Schedule"))
 
-    action = forms.ChoiceField(choices=ACTIONS)
+    action = forms.ChoiceField(
+        choices=ACTIONS,
+        error_messages={"invalid_choice": "Choose Post now or Schedule.", "required": "Choose Post now or Schedule."},
+    )
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), required=False, max_length=10_000)
     scheduled_for = forms.DateTimeField(
         required=False, label="Post at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
