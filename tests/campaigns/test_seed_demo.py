@@ -5,8 +5,8 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import OutputWrapper
-from django.db import transaction
+from django.core.management.base import CommandError, OutputWrapper
+from django.db import ProgrammingError, transaction
 from django.test import override_settings
 
 from accounts.models import EmployeeProfile, Location, Team, User
@@ -20,6 +20,7 @@ from campaigns.demo import (
     variant_candidates,
     variant_fitted,
 )
+from campaigns.management.commands import seed_demo as command
 from campaigns.management.commands.seed_demo import ProgressBar
 from campaigns.models import (
     Campaign,
@@ -268,3 +269,12 @@ def test_progress_bar_writes_one_line_per_tenth_without_a_terminal():
     assert len(lines) == 11
     assert lines[0] == "People    [....................] 1/100"
     assert lines[-1] == "People    [####################] 100/100"
+
+
+def test_seed_on_an_unmigrated_database_says_to_migrate(db, monkeypatch):
+    def no_tables(**kwargs):
+        raise ProgrammingError('relation "auth_group" does not exist')
+
+    monkeypatch.setattr(command, "seed_demo", no_tables)
+    with pytest.raises(CommandError, match=r"auth_group.*Run `manage.py migrate` first"):
+        call_command("seed_demo", stdout=io.StringIO())

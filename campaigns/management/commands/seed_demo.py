@@ -2,7 +2,8 @@
 
 import time
 
-from django.core.management.base import BaseCommand, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.db import DatabaseError
 
 from campaigns.demo import DEMO_PASSWORD, demo_counts, seed_demo, site_hint
 
@@ -40,7 +41,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         verbosity = options["verbosity"]
         started = time.monotonic()
-        result = seed_demo(progress=ProgressBar(self.stdout, enabled=verbosity > 0))
+        try:
+            result = seed_demo(progress=ProgressBar(self.stdout, enabled=verbosity > 0))
+        except DatabaseError as exc:
+            # Almost always a database nobody migrated yet: say so instead of a page of traceback.
+            raise CommandError(f"Could not write the demo data ({exc}). Run `manage.py migrate` first.") from exc
         if verbosity == 0:
             return
         elapsed = time.monotonic() - started
