@@ -3,6 +3,7 @@
 import base64
 import itertools
 import secrets
+import time
 
 from .base import FakeNetwork, bearer, json_response
 
@@ -33,7 +34,10 @@ class FakeX(FakeNetwork):
             )
         return None
 
+    token_delay = 0.0  # seconds the token endpoint takes (widens race windows in concurrency tests)
+
     def route_token(self, request):
+        time.sleep(self.token_delay)
         auth = request.headers.get("Authorization", "")
         expected = "Basic " + base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
         if auth != expected:

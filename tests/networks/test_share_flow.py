@@ -89,7 +89,6 @@ def test_locked_text_cannot_be_edited(logged_in, account, employee, mastodon):
     assert response.status_code == 302
     assert Share.objects.get().text.startswith("As written.\n\n#ad\n")
 
-
     with pytest.raises(ValidationError, match="cannot be edited"):
         share_text_build(post=locked, network="mastodon", text="My own words\n\n#ad", link="https://go.example.com/s/x")
 
