@@ -25,6 +25,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 50},
     },
+    "networks: publish scheduled shares that are due, recover lost ones": {
+        "task": "networks.tasks.shares_publish_due_task",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
     "analytics: drain buffered short-link clicks into the database": {
         "task": "analytics.tasks.clicks_drain_task",
         "schedule": crontab(minute="*"),
@@ -33,6 +38,11 @@ app.conf.beat_schedule = {
     "analytics: forget old visitor salts and hashes": {
         "task": "analytics.tasks.click_privacy_purge_task",
         "schedule": crontab(minute=5, hour=0),
+        "options": {"expires": 6 * HOUR},
+    },
+    "networks: refresh tokens before they expire, flag the ones that cannot be": {
+        "task": "networks.tasks.accounts_refresh_due_task",
+        "schedule": crontab(minute=17, hour=3),
         "options": {"expires": 6 * HOUR},
     },
     # metrics, points and leaderboards (issue 5)
