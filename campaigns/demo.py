@@ -705,6 +705,7 @@ CAMPAIGNS = [
     ),
 ]
 
+SEEDED_KINDS = ("teams", "locations", "people", "topics", "campaigns", "posts")
 REJECTION_REASON = "Please check with the partners named before this goes out, and link their own posts."
 
 
@@ -715,7 +716,7 @@ REJECTION_REASON = "Please check with the partners named before this goes out, a
 class SeedResult:
     """What one run created (zero everywhere on a second run) and the logins to print."""
 
-    created: dict[str, int] = field(default_factory=dict)
+    created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SEEDED_KINDS, 0))
     logins: list[tuple[str, str]] = field(default_factory=list)  # (what, email)
 
     def add(self, what: str, n: int = 1) -> None:

@@ -64,6 +64,7 @@ def test_employee_logs_in_and_reads_today_on_a_phone(live_server, transactional_
 
     page.goto(f"{live_server.url}/today/")
     assert "/accounts/login/" in page.url  # Today needs a login
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.fill("input[name=login]", employee_email)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.locator("main form button[type=submit]").click()

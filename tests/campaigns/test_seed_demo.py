@@ -164,6 +164,16 @@ def test_second_run_creates_and_changes_nothing(seed_output, db):
     assert seed_demo().total_created == 0
 
 
+def test_second_run_restores_only_what_was_deleted(seed_output, db):
+    SuggestedPost.objects.get(title="Atlas 3.0 is here").delete()
+    User.objects.get(email="michael.johnson@northwind.example").delete()
+    result = seed_demo()
+    assert result.created == {"teams": 0, "locations": 0, "people": 1, "topics": 0, "campaigns": 0, "posts": 1}
+    restored = SuggestedPost.objects.get(title="Atlas 3.0 is here")
+    assert restored.status == PostStatus.PUBLISHED and restored.renditions.count() == 6
+    assert SuggestedPost.objects.count() == 40 and User.objects.count() == 60
+
+
 def test_every_employee_sees_posts_on_today(seed_output, db, client):
     hiring_post = "Senior backend engineers in Berlin"
     saw_hiring = set()
