@@ -6,7 +6,7 @@ Ranking: points high to low; ties share a rank (1, 1, 3) and are listed in user-
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, Min, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import EmployeeProfile, Team, User
@@ -132,7 +132,7 @@ def leaderboard_position(
     above = (
         _public_scores(period, start, team_id).filter(points__gt=points).aggregate(n=Count("id"), nearest=Min("points"))
     )
-    public = not _is_hidden(user_id) and _sql_has_score(user_id=user_id, period=period, start=start)
+    public = _public_scores(period, start, team_id).filter(user_id=user_id).exists()
     nearest = above["nearest"]
     return Position(
         rank=above["n"] + 1,
@@ -145,16 +145,6 @@ def leaderboard_position(
 def _sql_points(*, user_id: int, period: str, start: dt.date) -> int:
     row = PeriodScore.objects.filter(user_id=user_id, period=period, start=start).values_list("points", flat=True)
     return next(iter(row), 0)
-
-
-def _sql_has_score(*, user_id: int, period: str, start: dt.date) -> bool:
-    return PeriodScore.objects.filter(user_id=user_id, period=period, start=start).exists()
-
-
-def _is_hidden(user_id: int) -> bool:
-    return EmployeeProfile.objects.filter(
-        Q(leaderboard_opt_out=True) | Q(leaderboard_excluded=True), user_id=user_id
-    ).exists()
 
 
 def team_leaderboard(*, period: str, now: dt.datetime | None = None, backend: str | None = None) -> list[TeamStanding]:
