@@ -56,6 +56,9 @@ MAX_ATTEMPTS = 5
 BACKOFF_BASE_SECONDS = 30
 STUCK_AFTER = dt.timedelta(minutes=15)
 REQUEUE_AFTER = dt.timedelta(minutes=5)
+RECONCILE_AFTER = dt.timedelta(minutes=2)
+RECONCILE_GIVE_UP = dt.timedelta(minutes=20)
+RECONCILE_BLIND_AFTER = dt.timedelta(hours=24)
 DIRECT_NETWORKS = (Network.LINKEDIN, Network.X, Network.MASTODON, Network.BLUESKY)
 INTENT_NETWORKS = (
     Network.LINKEDIN,
@@ -428,6 +431,7 @@ def shares_publish_due(*, now: dt.datetime | None = None) -> int:
             Share.objects.filter(pk=share_id, status=Share.Status.QUEUED).update(updated_at=now)
             _enqueue(share_id)
             queued += 1
+    shares_reconcile_unknown(now=now)
     stuck = Share.objects.filter(status=Share.Status.PUBLISHING, updated_at__lte=now - STUCK_AFTER)
     for share in stuck.only("pk", "network"):
         if get_provider(share.network).idempotent_publish:
@@ -441,6 +445,56 @@ def shares_publish_due(*, now: dt.datetime | None = None) -> int:
                 updated_at=now,
             )
     return queued
+
+
+def shares_reconcile_unknown(*, now: dt.datetime | None = None) -> int:
+    """Settle shares whose publish answer was lost, by asking the network. Returns how many settled.
+
+    Found on the network → PUBLISHED. Not found RECONCILE_GIVE_UP after the attempt → FAILED (the
+    employee may share again). Networks that cannot be asked (LinkedIn without read scopes) are
+    settled as FAILED with a "check your profile" message after RECONCILE_BLIND_AFTER.
+    """
+    now = now or timezone.now()
+    settled = 0
+    candidates = Share.objects.filter(
+        status=Share.Status.UNKNOWN, updated_at__lte=now - RECONCILE_AFTER, account__isnull=False
+    ).select_related("account", "short_link")
+    for share in candidates[:200]:
+        provider = get_provider(share.network)
+        age = now - share.updated_at
+        found = None
+        if provider.can_reconcile:
+            try:
+                found = provider.find_published(
+                    account=share.account, link=share.short_link.short_url, since=share.created_at - RECONCILE_AFTER
+                )
+            except (ProviderError, NotImplementedError) as exc:
+                logger.info("Reconciling share %s failed: %s", share.pk, exc)
+                continue
+            message = "It was not posted (checked on the network). Share it again."
+            give_up = age >= RECONCILE_GIVE_UP
+        else:
+            message = (
+                f"We could not confirm whether it was posted. Check your {Network(share.network).label} profile; "
+                "if the post is missing, share it again."
+            )
+            give_up = age >= RECONCILE_BLIND_AFTER
+        if found:
+            Share.objects.filter(pk=share.pk, status=Share.Status.UNKNOWN).update(
+                status=Share.Status.PUBLISHED,
+                external_id=found.external_id,
+                external_url=found.url[:1000],
+                published_at=now,
+                error="",
+                updated_at=now,
+            )
+            settled += 1
+        elif give_up:
+            Share.objects.filter(pk=share.pk, status=Share.Status.UNKNOWN).update(
+                status=Share.Status.FAILED, error=message, updated_at=now
+            )
+            settled += 1
+    return settled
 
 
 # --- Accounts ------------------------------------------------------------------------------

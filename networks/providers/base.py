@@ -187,6 +187,16 @@ class Provider:
         """
         raise Permanent(f"{self.network} does not support direct publishing.")
 
+    # Whether find_published can look a post up after an unknown outcome.
+    can_reconcile: ClassVar[bool] = False
+
+    def find_published(self, *, account: ConnectedAccount, link: str, since: dt.datetime) -> Published | None:
+        """The account's post carrying `link` made after `since`, or None when there is none.
+
+        Used to settle a share whose publish answer was lost. Raises the typed errors.
+        """
+        raise NotImplementedError
+
     def fetch_metrics(
         self, *, account: ConnectedAccount | None, external_ids: Sequence[str]
     ) -> dict[str, EngagementCounts | None]:

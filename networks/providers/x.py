@@ -132,6 +132,27 @@ class XProvider(Provider):
         handle = account.handle or "i/web"
         return Published(external_id=str(data["id"]), url=f"https://x.com/{handle}/status/{data['id']}")
 
+    can_reconcile = True
+
+    def find_published(self, *, account, link: str, since: dt.datetime) -> Published | None:
+        """GET /2/users/:id/tweets since `since`; X shows links as t.co, so match on entities' expanded_url."""
+        response = self.request(
+            "GET",
+            f"{settings.X_API_BASE}/2/users/{account.external_id}/tweets",
+            params={
+                "start_time": since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "tweet.fields": "entities,created_at",
+                "max_results": 10,
+            },
+            headers={"Authorization": f"Bearer {account.access_token}"},
+        )
+        for tweet in self.json(response).get("data") or []:
+            urls = (tweet.get("entities") or {}).get("urls") or []
+            if any(u.get("expanded_url") == link or u.get("unwound_url") == link for u in urls):
+                handle = account.handle or "i/web"
+                return Published(external_id=str(tweet["id"]), url=f"https://x.com/{handle}/status/{tweet['id']}")
+        return None
+
     def refresh(self, *, account) -> TokenSet | None:
         """POST /2/oauth2/token with the (single-use) refresh token. The caller must hold the row lock."""
         if not account.refresh_token:

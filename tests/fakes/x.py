@@ -2,6 +2,7 @@
 
 import base64
 import itertools
+import re
 import secrets
 import time
 
@@ -14,6 +15,7 @@ class FakeX(FakeNetwork):
         ("POST", r"/2/tweets", "tweets"),
         ("POST", r"/2/media/upload", "media_upload"),
         ("POST", r"/2/oauth2/token", "token"),
+        ("GET", r"/2/users/(?P<user_id>\d+)/tweets", "user_tweets"),
     ]
     client_id = "x-client-id"
     client_secret = "x-client-secret"
@@ -65,6 +67,24 @@ class FakeX(FakeNetwork):
             }
         )
 
+    def route_user_tweets(self, request, user_id):
+        if denied := self._auth(request):
+            return denied
+        if not request.args.get("start_time"):
+            return json_response({"title": "Invalid Request", "detail": "start_time expected", "status": 400}, 400)
+        data = []
+        for tweet in reversed(self.tweets):
+            urls = [{"start": 0, "end": 23, "url": "https://t.co/abc123", "expanded_url": u} for u in tweet["links"]]
+            text = tweet["body"]["text"]
+            for u in tweet["links"]:
+                text = text.replace(u, "https://t.co/abc123")
+            data.append(
+                {"id": tweet["id"], "text": text, "entities": {"urls": urls}, "edit_history_tweet_ids": [tweet["id"]]}
+            )
+        if not data:
+            return json_response({"meta": {"result_count": 0}})
+        return json_response({"data": data[:10], "meta": {"result_count": len(data[:10])}})
+
     def route_media_upload(self, request):
         if denied := self._auth(request):
             return denied
@@ -111,7 +131,8 @@ class FakeX(FakeNetwork):
                     {"title": "Invalid Request", "detail": "Your media IDs are invalid.", "status": 400}, 400
                 )
         tweet_id = str(next(self.seq))
-        self.tweets.append({"id": tweet_id, "body": body})
+        links = re.findall(r"https?://\S+", body["text"])
+        self.tweets.append({"id": tweet_id, "body": body, "links": links})
         return json_response(
             {"data": {"id": tweet_id, "text": body["text"], "edit_history_tweet_ids": [tweet_id]}}, 201
         )

@@ -122,3 +122,21 @@ def test_little_text_reserved_characters_are_escaped():
     assert escape_little_text("Hi (team) #ad @you [x] <y> *z* _u_ ~v~ {w} a|b \\") == (
         "Hi \\(team\\) \\#ad \\@you \\[x\\] \\<y\\> \\*z\\* \\_u\\_ \\~v\\~ \\{w\\} a\\|b \\\\"
     )
+
+
+def test_unknown_linkedin_outcome_is_settled_after_a_day_with_advice(li_account, employee, linkedin, post):
+    from networks.services import shares_reconcile_unknown
+
+    linkedin.fail("posts", 201, {}, sleep=1.0, then_succeed=True)
+    share = share_direct_create(user=employee, post=post, network="linkedin")
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.UNKNOWN
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=1)):
+        assert shares_reconcile_unknown() == 0
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=25)):
+        assert shares_reconcile_unknown() == 1
+    share.refresh_from_db()
+    assert share.status == Share.Status.FAILED
+    assert "Check your LinkedIn profile" in share.error
+    assert len(linkedin.posts) == 1

@@ -9,7 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from networks.models import ConnectedAccount, Share
-from networks.services import MAX_ATTEMPTS, account_refresh, share_direct_create, share_publish, shares_publish_due
+from networks.services import (
+    MAX_ATTEMPTS,
+    account_refresh,
+    share_direct_create,
+    share_publish,
+    shares_publish_due,
+    shares_reconcile_unknown,
+)
 from tests.networks.helpers import allauth_connection
 
 
@@ -210,3 +217,33 @@ def test_weighted_length_with_emoji_and_cjk_is_checked_the_x_way(x_account, empl
     assert not Share.objects.exists()
     # The same number of Latin letters fits.
     share_direct_create(user=employee, post=post, network="x", text="a" * 125 + "\n\n#employee")
+
+
+def test_unknown_outcome_is_reconciled_by_finding_the_post_on_x(x_account, employee, x_api, post):
+    x_api.fail("tweets", 201, {}, sleep=1.0, then_succeed=True)
+    share = share_direct_create(user=employee, post=post, network="x")
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.UNKNOWN
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=3)):
+        assert shares_reconcile_unknown() == 1
+    share.refresh_from_db()
+    assert share.status == Share.Status.PUBLISHED
+    assert share.external_id == x_api.tweets[0]["id"]
+    assert len(x_api.tweets) == 1
+
+
+def test_unknown_outcome_not_found_on_x_fails_after_a_while_so_it_can_be_shared_again(x_account, employee, x_api, post):
+    x_api.fail("tweets", 503, {}, sleep=1.0)  # late answer, and nothing was created
+    share = share_direct_create(user=employee, post=post, network="x")
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.UNKNOWN
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=3)):
+        assert shares_reconcile_unknown() == 0  # too early to conclude
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=25)):
+        assert shares_reconcile_unknown() == 1
+    share.refresh_from_db()
+    assert share.status == Share.Status.FAILED
+    assert "was not posted" in share.error
+    share_direct_create(user=employee, post=post, network="x")  # allowed again
