@@ -918,7 +918,7 @@ def post_seed(
     post = SuggestedPost(
         campaign=campaign,
         title=post_spec.title,
-        target_url=f"{SITE}{post_spec.path}?utm_source=advocacy",
+        target_url=f"{SITE}{post_spec.path}",  # the short link adds the UTM tags
         image_alt=f"{post_spec.title}: {COMPANY} artwork" if post_spec.image else "",
         publish_at=publish_at,
         expires_at=expires_at,
