@@ -11,8 +11,15 @@ from ..services import DIRECT_NETWORKS
 
 register = template.Library()
 
-# The generic copy serves networks without their own variant.
-GENERIC_INTENTS = (Network.THREADS, Network.WHATSAPP, Network.EMAIL)
+# The generic copy serves every network without its own variant.
+GENERIC_SERVES = (
+    Network.MASTODON,
+    Network.BLUESKY,
+    Network.FACEBOOK,
+    Network.THREADS,
+    Network.WHATSAPP,
+    Network.EMAIL,
+)
 
 
 def _accounts(context, user) -> dict[str, ConnectedAccount]:
@@ -28,7 +35,11 @@ def _accounts(context, user) -> dict[str, ConnectedAccount]:
 @register.simple_tag(takes_context=True)
 def share_buttons(context, post, network: str, user) -> list[dict]:
     """Buttons for one variant: direct publish when possible, else the share dialog (with the short link)."""
-    networks = GENERIC_INTENTS if network == Network.GENERIC else (network,)
+    if network == Network.GENERIC:
+        own = {v.network for v in post.variants.all()}
+        networks: tuple[str, ...] = tuple(n for n in GENERIC_SERVES if n not in own)
+    else:
+        networks = (network,)
     buttons = []
     for net in networks:
         page = reverse("networks:share", args=[post.pk, net])

@@ -184,3 +184,37 @@ def test_today_page_direct_button_for_mastodon_variant(logged_in, account):
     page = logged_in.get(reverse("today")).content.decode()
     assert f'href="{share_url(post, "mastodon")}"' in page
     assert "Connected accounts" in page
+
+
+def test_generic_copy_offers_mastodon_and_bluesky_when_the_post_has_no_copy_for_them(logged_in, account, post):
+    page = logged_in.get(reverse("today")).content.decode()
+    assert f'href="{share_url(post, "mastodon")}"' in page  # connected: direct
+    assert reverse("networks:share_intent", args=[post.pk, "bluesky"]) in page  # not connected: dialog
+
+
+def test_networks_without_credentials_are_offered_as_intent_only(logged_in, settings):
+    settings.LINKEDIN_CLIENT_ID = ""
+    settings.X_DIRECT_POSTING = False
+    page = logged_in.get(reverse("networks:accounts")).content.decode()
+    assert "Direct posting to LinkedIn is not set up" in page
+    assert "Direct posting to X is not set up" in page
+    assert "/accounts/oidc/linkedin/login/" not in page
+    assert "/accounts/twitter_oauth2/login/" not in page
+    assert 'action="/networks/mastodon/connect/"' in page
+    assert 'action="/networks/bluesky/connect/"' in page
+
+
+def test_linkedin_app_configured_in_admin_offers_connect(logged_in, settings):
+    from allauth.socialaccount.models import SocialApp
+
+    settings.LINKEDIN_CLIENT_ID = ""
+    SocialApp.objects.create(
+        provider="openid_connect",
+        provider_id="linkedin",
+        name="LinkedIn",
+        client_id="id",
+        secret="s",
+        settings={"server_url": "https://www.linkedin.com/oauth"},
+    )
+    page = logged_in.get(reverse("networks:accounts")).content.decode()
+    assert "/accounts/oidc/linkedin/login/?process=connect" in page
