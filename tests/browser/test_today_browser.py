@@ -61,6 +61,8 @@ def test_employee_logs_in_and_reads_today_on_a_phone(live_server, transactional_
     requests, failures = [], []
     page.on("request", lambda request: requests.append(request.url))
     page.on("response", lambda response: response.status >= 400 and failures.append((response.status, response.url)))
+    page.on("console", lambda message: message.type == "error" and failures.append(("console", message.text)))
+    page.on("pageerror", lambda error: failures.append(("script", str(error))))
 
     page.goto(f"{live_server.url}/today/")
     assert "/accounts/login/" in page.url  # Today needs a login
