@@ -1,10 +1,12 @@
 """Fake X API v2: POST /2/tweets, POST /2/media/upload and the OAuth 2.0 token endpoint (refresh grant)."""
 
 import base64
+import hashlib
 import itertools
 import re
 import secrets
 import time
+from urllib.parse import parse_qs, urlsplit
 
 from .base import FakeNetwork, bearer, json_response
 
@@ -16,6 +18,7 @@ class FakeX(FakeNetwork):
         ("POST", r"/2/media/upload", "media_upload"),
         ("POST", r"/2/oauth2/token", "token"),
         ("GET", r"/2/users/(?P<user_id>\d+)/tweets", "user_tweets"),
+        ("GET", r"/2/users/me", "users_me"),
     ]
     client_id = "x-client-id"
     client_secret = "x-client-secret"
@@ -25,6 +28,7 @@ class FakeX(FakeNetwork):
         self.access = {"x-access-1"}
         self.refresh = {"x-refresh-1"}
         self.spent_refresh: set[str] = set()
+        self.codes: dict[str, dict] = {}
         self.media: dict[str, dict] = {}
         self.tweets: list[dict] = []
         self.seq = itertools.count(1_861_000_000_000_000_001)
@@ -38,6 +42,29 @@ class FakeX(FakeNetwork):
 
     token_delay = 0.0  # seconds the token endpoint takes (widens race windows in concurrency tests)
 
+    # The employee's browser at x.com/i/oauth2/authorize: approve and return the callback query.
+    def approve(self, authorize_url: str) -> dict:
+        query = {k: v[0] for k, v in parse_qs(urlsplit(authorize_url).query).items()}
+        assert query["response_type"] == "code"
+        assert query["client_id"] == self.client_id
+        assert query["code_challenge_method"] == "S256", "X requires PKCE"
+        assert {"tweet.write", "offline.access", "media.write"} <= set(query["scope"].split())
+        code = secrets.token_urlsafe(8)
+        self.codes[code] = query
+        return {"code": code, "state": query["state"]}
+
+    def _issue(self) -> dict:
+        access, refresh = f"x-access-{secrets.token_hex(4)}", f"x-refresh-{secrets.token_hex(4)}"
+        self.access.add(access)
+        self.refresh.add(refresh)
+        return {
+            "token_type": "bearer",
+            "expires_in": 7200,
+            "access_token": access,
+            "scope": "tweet.read tweet.write users.read media.write offline.access",
+            "refresh_token": refresh,
+        }
+
     def route_token(self, request):
         time.sleep(self.token_delay)
         auth = request.headers.get("Authorization", "")
@@ -47,6 +74,19 @@ class FakeX(FakeNetwork):
                 {"error": "unauthorized_client", "error_description": "Missing valid authorization header"}, 401
             )
         form = request.form
+        if form.get("grant_type") == "authorization_code":
+            grant = self.codes.pop(form.get("code", ""), None)
+            verifier = form.get("code_verifier", "")
+            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+            if not grant or form.get("redirect_uri") != grant["redirect_uri"] or challenge != grant["code_challenge"]:
+                return json_response(
+                    {
+                        "error": "invalid_request",
+                        "error_description": "Value passed for the authorization code was invalid.",
+                    },
+                    400,
+                )
+            return json_response(self._issue())
         token = form.get("refresh_token", "")
         if form.get("grant_type") != "refresh_token" or token not in self.refresh:
             return json_response(
@@ -54,18 +94,12 @@ class FakeX(FakeNetwork):
             )
         self.refresh.discard(token)  # single use
         self.spent_refresh.add(token)
-        access, refresh = f"x-access-{secrets.token_hex(4)}", f"x-refresh-{secrets.token_hex(4)}"
-        self.access.add(access)
-        self.refresh.add(refresh)
-        return json_response(
-            {
-                "token_type": "bearer",
-                "expires_in": 7200,
-                "access_token": access,
-                "scope": "tweet.read tweet.write users.read media.write offline.access",
-                "refresh_token": refresh,
-            }
-        )
+        return json_response(self._issue())
+
+    def route_users_me(self, request):
+        if denied := self._auth(request):
+            return denied
+        return json_response({"data": {"id": "2244994945", "name": "Alice", "username": "alice_x", "verified": False}})
 
     def route_user_tweets(self, request, user_id):
         if denied := self._auth(request):

@@ -247,3 +247,33 @@ def test_unknown_outcome_not_found_on_x_fails_after_a_while_so_it_can_be_shared_
     assert share.status == Share.Status.FAILED
     assert "was not posted" in share.error
     share_direct_create(user=employee, post=post, network="x")  # allowed again
+
+
+def test_connect_through_allauths_oauth2_pkce_flow_against_the_fake(client, employee, x_api, monkeypatch):
+    from allauth.socialaccount.models import SocialApp
+    from allauth.socialaccount.providers.twitter_oauth2.views import TwitterOAuth2Adapter
+    from django.contrib.sites.models import Site
+
+    monkeypatch.setattr(TwitterOAuth2Adapter, "authorize_url", x_api.url("/i/oauth2/authorize"))
+    monkeypatch.setattr(TwitterOAuth2Adapter, "access_token_url", x_api.url("/2/oauth2/token"))
+    monkeypatch.setattr(TwitterOAuth2Adapter, "profile_url", x_api.url("/2/users/me"))
+    app = SocialApp.objects.create(
+        provider="twitter_oauth2", name="X", client_id=x_api.client_id, secret=x_api.client_secret
+    )
+    app.sites.add(Site.objects.get_current())
+    client.force_login(employee)
+    next_url = reverse("networks:accounts")
+    response = client.post(reverse("twitter_oauth2_login"), {"process": "connect", "next": next_url})
+    assert response.status_code == 302
+    callback = x_api.approve(response["Location"])
+    response = client.get(reverse("twitter_oauth2_callback"), callback)
+    assert response.status_code == 302
+    assert response["Location"] == next_url
+    page = client.get(next_url)
+    assert "alice_x" in page.content.decode()
+    account = ConnectedAccount.objects.get(user=employee, network="x")
+    assert account.external_id == "2244994945"
+    assert account.access_token in x_api.access
+    assert account.refresh_token in x_api.refresh
+    assert account.refreshable and account.token_expires_at is not None
+    assert not SocialToken.objects.exists()
