@@ -738,7 +738,7 @@ def accounts_sync_from_allauth(*, user) -> list[ConnectedAccount]:
                     user=user,
                     network=network,
                     external_id=f"urn:li:person:{social.uid}",
-                    handle=extra.get("name") or extra.get("email") or social.uid,
+                    handle=_linkedin_name(extra) or social.uid,
                     access_token=token.token,
                     refresh_token=token.token_secret or "",
                     token_expires_at=token.expires_at or timezone.now() + LINKEDIN_TOKEN_LIFETIME,
@@ -759,6 +759,14 @@ def accounts_sync_from_allauth(*, user) -> list[ConnectedAccount]:
             token.delete()
         synced.append(account)
     return synced
+
+
+def _linkedin_name(extra: dict) -> str:
+    """allauth's OpenID Connect extra_data is {'userinfo': {...}, 'id_token': {...}}."""
+    for claims in (extra.get("userinfo"), extra.get("id_token"), extra):
+        if isinstance(claims, dict) and (claims.get("name") or claims.get("email")):
+            return str(claims.get("name") or claims.get("email"))
+    return ""
 
 
 def tokens_reencrypt() -> int:

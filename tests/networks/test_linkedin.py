@@ -140,3 +140,37 @@ def test_unknown_linkedin_outcome_is_settled_after_a_day_with_advice(li_account,
     assert share.status == Share.Status.FAILED
     assert "Check your LinkedIn profile" in share.error
     assert len(linkedin.posts) == 1
+
+
+def test_connect_through_allauths_openid_connect_flow_against_the_fake(client, employee, linkedin):
+    from allauth.socialaccount.models import SocialApp
+    from django.contrib.sites.models import Site
+
+    app = SocialApp.objects.create(
+        provider="openid_connect",
+        provider_id="linkedin",
+        name="LinkedIn",
+        client_id=linkedin.client_id,
+        secret=linkedin.client_secret,
+        settings={
+            "server_url": linkedin.url("/oauth"),
+            "token_auth_method": "client_secret_post",
+            "scope": ["openid", "profile", "email", "w_member_social"],
+        },
+    )
+    app.sites.add(Site.objects.get_current())
+    client.force_login(employee)
+    next_url = reverse("networks:accounts")
+    login_url = reverse("openid_connect_login", args=["linkedin"])
+    response = client.post(login_url, {"process": "connect", "next": next_url})
+    assert response.status_code == 302, response.content[:500]
+    callback = linkedin.approve(response["Location"])
+    response = client.get(reverse("openid_connect_callback", args=["linkedin"]), callback)
+    assert response.status_code == 302
+    assert response["Location"] == next_url
+    assert "Alice Example" in client.get(next_url).content.decode()
+    account = ConnectedAccount.objects.get(user=employee, network="linkedin")
+    assert account.external_id == linkedin.person
+    assert account.access_token in linkedin.tokens
+    assert 59 <= account.days_left() <= 60
+    assert not SocialToken.objects.exists()
