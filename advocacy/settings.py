@@ -318,7 +318,6 @@ TOKEN_EXPIRY_WARNING_DAYS = env_int("TOKEN_EXPIRY_WARNING_DAYS", 7)
 SHARE_FETCH_OPEN_GRAPH = env_bool("SHARE_FETCH_OPEN_GRAPH", not TESTING)
 if LINKEDIN_CLIENT_ID:
     SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
-        "OAUTH_PKCE_ENABLED": True,
         "APPS": [
             {
                 "provider_id": "linkedin",
