@@ -220,6 +220,7 @@ class CampaignSpec:
     archived: bool = False
     audience_teams: tuple[str, ...] = ()
     palette: tuple[tuple[int, int, int], tuple[int, int, int]] = ((31, 94, 255), (18, 32, 47))
+    colour: str = "blue"  # the palette in words, for the images' alt text
     posts: tuple[PostSpec, ...] = ()
 
 
@@ -397,6 +398,7 @@ CAMPAIGNS = [
         launched=True,
         audience_teams=("Engineering", "People"),
         palette=((19, 122, 61), (10, 40, 30)),
+        colour="green",
         posts=(
             PostSpec(
                 "Senior backend engineers in Berlin",
@@ -478,6 +480,7 @@ CAMPAIGNS = [
         hashtags="#CustomerStories",
         launched=True,
         palette=((161, 92, 0), (60, 20, 10)),
+        colour="amber",
         posts=(
             PostSpec(
                 "Harbour Logistics plans 40% faster",
@@ -552,6 +555,7 @@ CAMPAIGNS = [
         hashtags="#NorthwindSummit",
         launched=True,
         palette=((120, 40, 200), (30, 10, 60)),
+        colour="purple",
         posts=(
             PostSpec(
                 "Save the date",
@@ -615,6 +619,7 @@ CAMPAIGNS = [
         hashtags="#Partners",
         launched=False,
         palette=((0, 120, 140), (5, 35, 45)),
+        colour="teal",
         posts=(
             PostSpec(
                 "Partner programme launch",
@@ -665,6 +670,7 @@ CAMPAIGNS = [
         launched=True,
         archived=True,
         palette=((179, 38, 30), (50, 10, 10)),
+        colour="red",
         posts=(
             PostSpec(
                 "And the winners are",
@@ -747,10 +753,9 @@ def seed_demo(*, progress: ProgressCallback | None = None, now: dt.datetime | No
     teams, locations = organisation_seed(result=result)
     people_seed(teams=teams, locations=locations, result=result, progress=progress)
     topics = topics_seed(result=result)
-    owner = User.objects.get(email=demo_email(PEOPLE[0].first_name, PEOPLE[0].last_name))
-    manager = User.objects.get(email=demo_email(PEOPLE[1].first_name, PEOPLE[1].last_name))
-    campaigns = campaigns_seed(owner=owner, teams=teams, now=now, result=result, progress=progress)
-    posts_seed(campaigns=campaigns, topics=topics, by=manager, now=now, result=result, progress=progress)
+    staff = [User.objects.get(email=demo_email(p.first_name, p.last_name)) for p in PEOPLE if p.role != EMPLOYEE]
+    campaigns = campaigns_seed(staff=staff, teams=teams, now=now, result=result, progress=progress)
+    posts_seed(campaigns=campaigns, topics=topics, staff=staff, now=now, result=result, progress=progress)
     result.logins = demo_logins()
     return result
 
@@ -842,8 +847,9 @@ def topics_seed(*, result: SeedResult) -> dict[str, Topic]:
 
 
 def campaigns_seed(
-    *, owner: User, teams: dict[str, Team], now: dt.datetime, result: SeedResult, progress: ProgressCallback
+    *, staff: list[User], teams: dict[str, Team], now: dt.datetime, result: SeedResult, progress: ProgressCallback
 ) -> dict[str, Campaign]:
+    """The campaigns, owned in turn by the admin and the content managers (staff)."""
     campaigns = {}
     for done, spec in enumerate(CAMPAIGNS, start=1):
         campaign = Campaign.objects.filter(utm_campaign=spec.utm_campaign).first()
@@ -858,7 +864,7 @@ def campaigns_seed(
                     ends_at=_day_start(now, spec.ends_in_days),
                     hashtags=spec.hashtags,
                     utm_campaign=spec.utm_campaign,
-                    owner=owner,
+                    owner=staff[done % len(staff)],
                 )
                 campaign.full_clean()
                 campaign.save()
@@ -881,23 +887,35 @@ def posts_seed(
     *,
     campaigns: dict[str, Campaign],
     topics: dict[str, Topic],
-    by: User,
+    staff: list[User],
     now: dt.datetime,
     result: SeedResult,
     progress: ProgressCallback,
 ) -> None:
+    """The posts: written by one content manager, reviewed by the other; the admin archives."""
+    admin, *managers = staff
     total = sum(len(spec.posts) for spec in CAMPAIGNS)
     done = 0
     for spec in CAMPAIGNS:
         campaign = campaigns[spec.utm_campaign]
         for index, post_spec in enumerate(spec.posts):
-            if post_seed(campaign=campaign, spec=spec, post_spec=post_spec, index=index, topics=topics, by=by, now=now):
-                result.add("posts")
+            author, reviewer = managers[index % 2], managers[(index + 1) % 2]
+            created = post_seed(
+                campaign=campaign,
+                spec=spec,
+                post_spec=post_spec,
+                index=index,
+                topics=topics,
+                author=author,
+                reviewer=reviewer,
+                now=now,
+            )
+            result.add("posts", int(created))
             done += 1
             progress("Posts", done, total)
         # After the posts, so that they are archived with recorded transitions.
         if spec.archived and campaign.archived_at is None:
-            campaign_archive(campaign=campaign, by=by)
+            campaign_archive(campaign=campaign, by=admin)
 
 
 @transaction.atomic
@@ -908,7 +926,8 @@ def post_seed(
     post_spec: PostSpec,
     index: int,
     topics: dict[str, Topic],
-    by: User,
+    author: User,
+    reviewer: User,
     now: dt.datetime,
 ) -> bool:
     """Create one post with its copy, image and workflow history; False if it already exists."""
@@ -919,13 +938,13 @@ def post_seed(
         campaign=campaign,
         title=post_spec.title,
         target_url=f"{SITE}{post_spec.path}",  # the short link adds the UTM tags
-        image_alt=f"{post_spec.title}: {COMPANY} artwork" if post_spec.image else "",
+        image_alt=f"“{post_spec.title}” in white on a {spec.colour} gradient" if post_spec.image else "",
         publish_at=publish_at,
         expires_at=expires_at,
         employees_may_edit=index % 3 != 2,
         disclaimer=post_spec.disclaimer,
         is_featured=post_spec.featured,
-        created_by=by,
+        created_by=author,
     )
     post.full_clean()
     post.save()
@@ -937,7 +956,7 @@ def post_seed(
         post_image_set(post=post, upload=ContentFile(image, name=f"{spec.utm_campaign}-{index + 1}.jpg"))
     for step in _workflow(post_spec.state):
         reason = REJECTION_REASON if step == PostStatus.REJECTED else ""
-        post_transition(post=post, to=step, by=by, reason=reason)
+        post_transition(post=post, to=step, by=author if step == PostStatus.SUBMITTED else reviewer, reason=reason)
     return True
 
 

@@ -142,6 +142,12 @@ def test_seed_creates_forty_posts_with_valid_copy_images_and_history(seed_output
         path = list(post.transitions.values_list("to_status", flat=True))
         assert path and path[-1] == post.status, post
         assert post.transitions.filter(by__isnull=True).count() == 0
+        # Four eyes: the author submits, a different content manager reviews.
+        assert set(post.transitions.filter(to_status=PostStatus.SUBMITTED).values_list("by", flat=True)) == {
+            post.created_by_id
+        }
+        reviews = post.transitions.filter(to_status__in=[PostStatus.APPROVED, PostStatus.REJECTED])
+        assert post.created_by_id not in set(reviews.values_list("by", flat=True))
     rejected = SuggestedPost.objects.get(status=PostStatus.REJECTED)
     assert rejected.rejection_reason
 
