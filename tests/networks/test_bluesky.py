@@ -157,3 +157,25 @@ def test_expired_access_token_is_refreshed_once_and_the_post_goes_out(client, em
     assert share.status == Share.Status.PUBLISHED, share.error
     assert bluesky.count("refresh_session") == 1
     assert len(bluesky.records) == 1
+
+
+def test_card_title_and_description_come_from_the_target_pages_open_graph_tags(
+    client, employee, bluesky, post, httpserver, settings
+):
+    settings.SHARE_FETCH_OPEN_GRAPH = True
+    httpserver.expect_request("/blog/launch").respond_with_data(
+        '<html><head><meta property="og:title" content="Launch &amp; learn">'
+        '<meta property="og:description" content="What we shipped, and why."></head></html>',
+        content_type="text/html; charset=utf-8",
+    )
+    post.target_url = httpserver.url_for("/blog/launch")
+    post.save()
+    client.force_login(employee)
+    connect(client, bluesky)
+    share = share_direct_create(user=employee, post=post, network="bluesky")
+    share_publish(share_id=share.pk)
+    [record] = bluesky.records.values()
+    external = record["value"]["embed"]["external"]
+    assert external["title"] == "Launch & learn"
+    assert external["description"] == "What we shipped, and why."
+    assert external["uri"] == share.short_link.short_url
