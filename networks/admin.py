@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import ConnectedAccount, MastodonApp, Share
+from .services import account_flag_reconnect
 
 
 @admin.register(ConnectedAccount)
@@ -12,8 +13,30 @@ class ConnectedAccountAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "handle", "external_id", "instance")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
-    readonly_fields = ("external_id", "service_url", "scopes", "token_expires_at", "refreshed_at", "created_at")
+    readonly_fields = (
+        "user",
+        "network",
+        "external_id",
+        "instance",
+        "service_url",
+        "scopes",
+        "health",
+        "health_reason",
+        "token_expires_at",
+        "refreshable",
+        "refreshed_at",
+        "created_at",
+    )
     exclude = ("access_token", "refresh_token")
+    actions = ["ask_to_reconnect"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # accounts are connected by their owners, through the network's sign-in
+
+    @admin.action(description="Ask the owners to reconnect (stops direct posting until they do)")
+    def ask_to_reconnect(self, request, queryset):
+        for account in queryset:
+            account_flag_reconnect(account_id=account.pk, reason="An administrator asked you to reconnect.")
 
 
 @admin.register(Share)
@@ -23,15 +46,11 @@ class ShareAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "post__title", "external_id")
     list_select_related = ("user", "post")
     raw_id_fields = ("user", "post", "account", "short_link")
-    readonly_fields = (
-        "external_id",
-        "external_url",
-        "idempotency_key",
-        "attempts",
-        "published_at",
-        "created_at",
-        "updated_at",
-    )
+    # Shares change state only through the publishing services (claim, retry, reconcile).
+    readonly_fields = [f.name for f in Share._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(MastodonApp)
