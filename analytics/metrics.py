@@ -177,6 +177,7 @@ def metrics_pull_batch(*, network: str, share_ids: list[int], now: dt.datetime |
     )
     if not shares:
         return outcome
+    ShareMetrics.objects.bulk_create([ShareMetrics(share_id=s.id) for s in shares], ignore_conflicts=True)
     provider = get_provider(network)
     for batch in metrics_batches(shares=shares):
         group = [s for s in shares if s.id in batch.share_ids]
