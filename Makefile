@@ -44,5 +44,10 @@ test: venv lint
 
 bench: bench-redirect bench-leaderboard
 
+# Redirect throughput vs a baseline view and a naive redirect (gunicorn, PostgreSQL, Redis, DEBUG off).
+# Needs wrk (apt-get install wrk). BENCH_DATABASE_URL / BENCH_REDIS_URL pick a database and Redis DB of its own.
+bench-redirect: venv
+	@$(BIN)/python bench/redirect/run.py
+
 clean:
 	rm -rf var db.sqlite3 .pytest_cache

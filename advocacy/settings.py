@@ -282,6 +282,9 @@ SHORTLINK_REDIS_URL = env("SHORTLINK_REDIS_URL", REDIS_URL)
 # Behind N reverse proxies that append to X-Forwarded-For, the visitor is the N-th address from the
 # right. 0: REMOTE_ADDR. (Only used for the salted daily visitor hash; no IP is ever stored.)
 SHORTLINK_TRUSTED_PROXIES = env_int("SHORTLINK_TRUSTED_PROXIES", 0)
+# Each web process loads this many of the newest links into memory at start (and every 5 minutes),
+# so the redirect needs no lookup for them. 0: fill the cache one code at a time.
+SHORTLINK_PRELOAD = env_int("SHORTLINK_PRELOAD", 50_000)
 # /s/<code> is answered right after SecurityMiddleware: no session, CSRF, auth, locale or messages work.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,

@@ -16,7 +16,7 @@ every redirect a connection timeout.
 import logging
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import redis
 from django.conf import settings
@@ -84,6 +84,10 @@ class RawClick:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def with_direct_id(self) -> "RawClick":
+        """A copy with an idempotency key of its own, for a click written without the buffer."""
+        return replace(self, event_id=f"d-{uuid.uuid4().hex}")
+
 
 def client_ip(meta: dict) -> str:
     """The visitor's address: REMOTE_ADDR, or the address the last trusted proxy saw."""
@@ -103,7 +107,7 @@ def raw_click_from_request(*, link_id: int, request: HttpRequest, event_id: str 
     if "HTTP_COOKIE" in meta:
         session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")[:MAX_SESSION]
     return RawClick(
-        event_id=event_id or f"d-{uuid.uuid4().hex}",
+        event_id=event_id,  # the stream entry id once buffered; see with_direct_id() otherwise
         link_id=link_id,
         at_ms=int(time.time() * 1000),
         ip=client_ip(meta),

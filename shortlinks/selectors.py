@@ -1,20 +1,25 @@
 """Reads for short links, including the redirect's code lookup."""
 
+import logging
 import re
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import Sum
 from django.utils.encoding import iri_to_uri
 
 from . import buffer
 from .models import CODE_ALPHABET, CODE_MAX_LENGTH, ShortLink
 
+logger = logging.getLogger(__name__)
+
 WELL_FORMED_CODE = re.compile(f"[{re.escape(CODE_ALPHABET)}]{{1,{CODE_MAX_LENGTH}}}")
 
 LOCAL_TTL = 300.0  # targets never change after creation; this only bounds how long a deleted link lingers
 LOCAL_MISS_TTL = 30.0
-LOCAL_MAX = 100_000
+LOCAL_MAX = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +30,29 @@ class ResolvedLink:
 
 # code -> (expires at, link or None). Per process; a plain dict is thread-safe enough for this.
 _local: dict[str, tuple[float, ResolvedLink | None]] = {}
+_preloaded_at = [float("-inf")]
+
+
+def _preload_if_due(now: float) -> None:
+    """Load the newest SHORTLINK_PRELOAD links into this process's cache, once per LOCAL_TTL.
+
+    One query instead of one lookup per code and worker: with many links and several workers
+    the cache would otherwise take tens of thousands of requests to warm up.
+    """
+    limit = settings.SHORTLINK_PRELOAD
+    if not limit or now - _preloaded_at[0] < LOCAL_TTL - 30:
+        return
+    _preloaded_at[0] = now
+    try:
+        rows = list(ShortLink.objects.order_by("-pk").values_list("code", "pk", "target_url")[:limit])
+    except DatabaseError:
+        logger.warning("Could not preload short links", exc_info=True)
+        return
+    expires = now + LOCAL_TTL
+    if len(_local) + len(rows) > LOCAL_MAX:
+        _local.clear()
+    for code, pk, target in rows:
+        _local[code] = (expires, ResolvedLink(pk, iri_to_uri(target)))
 
 
 def code_is_well_formed(code: str) -> bool:
@@ -43,6 +71,10 @@ def link_resolve(*, code: str) -> ResolvedLink | None:
         return cached[1]
     if not code_is_well_formed(code):
         return None
+    _preload_if_due(now)
+    cached = _local.get(code)
+    if cached is not None and cached[0] > now:
+        return cached[1]
     known, value = buffer.code_cache_get(code)
     if known:
         link = ResolvedLink(*value) if value else None
@@ -59,6 +91,7 @@ def link_resolve(*, code: str) -> ResolvedLink | None:
 def link_cache_clear() -> None:
     """Empty this process's code cache (tests; after deleting links by hand)."""
     _local.clear()
+    _preloaded_at[0] = float("-inf")
 
 
 def link_for_code(*, code: str) -> ShortLink | None:

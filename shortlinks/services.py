@@ -114,7 +114,7 @@ def click_capture(*, link_id: int, request: HttpRequest) -> None:
     if buffer.buffer_append(event):
         return
     try:
-        click_record_now(event=event)
+        click_record_now(event=event.with_direct_id())
     except Exception:
         logger.exception("Click on link %s lost: no buffer and the database write failed", link_id)
 

@@ -59,6 +59,18 @@ def test_the_code_is_found_in_redis_when_the_process_cache_is_cold(client, link,
     assert visit(client, link)["Location"] == target  # answered from Redis, not the database
 
 
+def test_known_links_are_preloaded_so_clicks_need_no_lookup(client, db, settings, django_assert_num_queries):
+    links = [ShortLinkFactory() for _ in range(3)]
+    settings.SHORTLINK_REDIS_URL = "redis://127.0.0.1:1/0"  # no Redis: the preload alone must answer
+    settings.SHORTLINK_PRELOAD = 10
+    from shortlinks.selectors import link_resolve
+
+    with django_assert_num_queries(1):  # one query loads them all
+        resolved = [link_resolve(code=link.code) for link in links]
+    assert [r.link_id for r in resolved] == [link.pk for link in links]
+    assert resolved[0].location == links[0].target_url
+
+
 def test_unknown_code_answers_a_friendly_404_page(client, db, capture_mode):
     response = client.get("/s/zzzzzzzz")
     assert response.status_code == 404

@@ -1,0 +1,382 @@
+"""Redirect benchmark: `make bench-redirect`. Not a test; prints one JSON line at the end.
+
+Starts gunicorn (DEBUG off, PostgreSQL, Redis) with bench/redirect/settings.py, drives it with
+wrk from a separate process, interleaves the cases ROUNDS times and reports medians:
+  (a) /s/<code> over 10,000 links, 10% bots/previews, 3% unknown and 1% malformed codes;
+  (b) a baseline Django view (full middleware stack) answering a constant 302;
+  (c) a naive redirect: ORM lookup + synchronous click insert per request;
+  (floor) a constant 302 answered where the short-link fast path sits (what gunicorn+WSGI cost).
+Then p99 at ~75% of (a)'s maximum rate, then an exact phase (a bounded Python client that
+knows what each request is), then the drain, then the check: every 302 of (a) stored exactly
+once, and the exact phase's humans/bots stored as such.
+
+Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/adv_links),
+BENCH_REDIS_URL (default redis://127.0.0.1:6379/1, flushed: use a Redis DB of your own),
+BENCH_SECONDS (6), BENCH_ROUNDS (5), BENCH_WORKERS (2 x cores + 1), BENCH_CONNECTIONS (16), BENCH_PORT (8765).
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/adv_links")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1")
+SECONDS = int(os.environ.get("BENCH_SECONDS", "6"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))  # gunicorn's advice
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+LINKS = 10_000
+EXACT_LINKS = 500  # links of their own for the exact phase, so its counts can be checked one for one
+EXACT_REQUESTS = 3_000
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+BASE = f"http://127.0.0.1:{PORT}"
+
+ENV = {
+    **os.environ,
+    "DJANGO_SETTINGS_MODULE": "bench.redirect.settings",
+    "DATABASE_URL": DB_URL,
+    "REDIS_URL": REDIS_URL,
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-only-secret-key-not-for-production-" + "x" * 20,
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "SECURE_SSL_REDIRECT": "0",
+    "SHORTLINK_TRUSTED_PROXIES": "1",  # wrk sends a varied X-Forwarded-For as if behind one proxy
+    "LOG_LEVEL": "ERROR",  # no "Not Found" line per unknown code in any case
+    # networks/ refuses to start without a key when DEBUG is off; a throwaway one for the bench.
+    "TOKEN_ENCRYPTION_KEYS": os.environ.get("TOKEN_ENCRYPTION_KEYS", "oA7xaBmog8zJKoac-mThoTSzQPLBZSIpmewUTbes24I="),
+    "PYTHONPATH": str(ROOT),
+}
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    name = DB_URL.rsplit("/", 1)[1]
+    admin = DB_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def django_setup() -> None:
+    os.environ.update(ENV)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def seed() -> list[str]:
+    from django.core.management import call_command
+
+    from accounts.models import User
+    from campaigns.models import Campaign, PostStatus, SuggestedPost
+    from shortlinks.models import ShortLink, new_code
+    from shortlinks.services import build_target_url
+
+    # Migrated apps first, then tables straight from the models for the apps without migrations yet.
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
+    if ShortLink.objects.count() < LINKS + EXACT_LINKS:
+        from django.utils import timezone
+
+        users = []
+        for i in range(10):
+            user, _ = User.objects.get_or_create(email=f"bench{i}@example.com", defaults={"first_name": f"B{i}"})
+            users.append(user)
+        now = timezone.now()
+        campaign, _ = Campaign.objects.get_or_create(
+            utm_campaign="bench",
+            defaults=dict(
+                name="Bench", narrative="n", starts_at=now, ends_at=now + timezone.timedelta(days=365), owner=users[0]
+            ),
+        )
+        posts = SuggestedPost.objects.bulk_create(
+            [
+                SuggestedPost(
+                    campaign=campaign,
+                    title=f"Bench {i}",
+                    target_url=f"https://example.com/articles/{i}?ref=bench#top",
+                    status=PostStatus.APPROVED,
+                    publish_at=now,
+                )
+                for i in range((LINKS + EXACT_LINKS) // len(users))
+            ]
+        )
+        ShortLink.objects.bulk_create(
+            [
+                ShortLink(
+                    code=new_code(),
+                    user=user,
+                    post=post,
+                    network="linkedin",
+                    target_url=build_target_url(
+                        url=post.target_url, network="linkedin", utm_campaign="bench", post_id=post.pk
+                    ),
+                )
+                for user in users
+                for post in posts
+            ],
+            ignore_conflicts=True,
+        )
+    return list(ShortLink.objects.order_by("pk").values_list("code", flat=True)[: LINKS + EXACT_LINKS])
+
+
+def reset_clicks() -> None:
+    import redis
+
+    from analytics.models import Click, ClickRollup, DailyVisitor, FilteredHit, VisitorSalt
+
+    for model in (Click, FilteredHit, DailyVisitor, ClickRollup, VisitorSalt):
+        model.objects.all().delete()
+    redis.Redis.from_url(REDIS_URL).flushdb()  # our own Redis DB only
+
+
+def start_server() -> subprocess.Popen:
+    gunicorn = shutil.which("gunicorn", path=str(ROOT / ".venv" / "bin")) or "gunicorn"
+    cmd = [
+        gunicorn,
+        "advocacy.wsgi:application",
+        f"--bind=127.0.0.1:{PORT}",
+        f"--workers={WORKERS}",
+        "--worker-class=sync",
+        "--backlog=2048",
+        "--log-level=warning",
+    ]
+    server = subprocess.Popen(cmd, cwd=ROOT, env=ENV, start_new_session=True)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{BASE}/robots.txt", timeout=1)
+            return server
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.3)
+    stop_server(server)
+    raise SystemExit("gunicorn did not start")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def wrk(target: str, codes_file: Path, *, seconds: int, connections: int, pause_ms: int | None = None) -> dict:
+    script = HERE / ("paced.lua" if pause_ms is not None else "redirect.lua")
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout=5s", "-s", str(script), BASE, "--"]
+    cmd += [str(codes_file), target] + ([str(pause_ms)] if pause_ms is not None else [])
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    match = re.search(r"^WRK_JSON (.*)$", out, re.M)
+    if not match:
+        raise SystemExit(f"wrk gave no result:\n{out}")
+    return json.loads(match.group(1))
+
+
+def exact_phase(codes: list[str]) -> dict:
+    """EXACT_REQUESTS requests whose nature is known, 8 at a time: the ground truth for the drain check."""
+    import random
+
+    rng = random.Random(42)
+    plan = []
+    for i in range(EXACT_REQUESTS):
+        kind = "bot" if i % 10 == 0 else "unknown" if i % 25 == 1 else "human"
+        code = "zzzz" + "".join(rng.choice("abcdefghjk") for _ in range(4)) if kind == "unknown" else rng.choice(codes)
+        ua = "Twitterbot/1.0" if kind == "bot" else FIREFOX
+        plan.append((kind, code, ua, f"10.200.{i // 250}.{i % 250 + 1}"))
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+
+    def send(item):
+        kind, code, ua, ip = item
+        req = urllib.request.Request(f"{BASE}/s/{code}", headers={"User-Agent": ua, "X-Forwarded-For": ip})
+        try:
+            return kind, opener.open(req, timeout=10).status
+        except urllib.error.HTTPError as exc:
+            return kind, exc.code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(send, plan))
+    tally: dict[str, int] = {}
+    for kind, status in results:
+        tally[f"{kind}_{status}"] = tally.get(f"{kind}_{status}", 0) + 1
+    return tally
+
+
+def drain_all() -> tuple[int, float]:
+    from analytics.services import clicks_drain
+
+    start, handled = time.perf_counter(), 0
+    while True:
+        n = clicks_drain(batch_size=1000, max_batches=1000)
+        handled += n
+        if n == 0:
+            break
+    return handled, time.perf_counter() - start
+
+
+def stored_counts(exact_codes: list[str]) -> dict:
+    from django.db.models import Count
+
+    from analytics.models import Click, FilteredHit
+
+    buffered = Click.objects.exclude(event_id__startswith="naive-")
+    on_exact = {"link__code__in": exact_codes}
+    return {
+        "wrk_clicks": buffered.exclude(**on_exact).count(),
+        "wrk_filtered": FilteredHit.objects.exclude(**on_exact).count(),
+        "exact_clicks": buffered.filter(**on_exact).count(),
+        "exact_filtered": FilteredHit.objects.filter(**on_exact).count(),
+        "naive_clicks": Click.objects.filter(event_id__startswith="naive-").count(),
+        "direct_fallback": buffered.filter(event_id__startswith="d-").count(),
+        "duplicate_event_ids": Click.objects.values("event_id").annotate(n=Count("id")).filter(n__gt=1).count(),
+        "filtered_by_reason": dict(FilteredHit.objects.values_list("reason").annotate(n=Count("id"))),
+    }
+
+
+def main() -> None:
+    ensure_database()
+    django_setup()
+    log("seeding…")
+    all_codes = seed()
+    codes, exact_codes = all_codes[:LINKS], all_codes[LINKS:]
+    codes_file = Path(tempfile.gettempdir()) / "advocacy-bench-codes.txt"
+    codes_file.write_text("\n".join(codes) + "\n")
+    reset_clicks()
+    load_before = os.getloadavg()
+    server = start_server()
+    cases = {
+        "redirect": "/s/",
+        "baseline": "fixed:/bench/baseline",
+        "naive": "/bench/naive/",
+        "floor": "fixed:/bench/bare",
+    }
+    runs: dict[str, list[dict]] = {name: [] for name in cases}
+    try:
+        log("warming up…")
+        for name, target in cases.items():
+            runs_warm = wrk(target, codes_file, seconds=3, connections=CONNECTIONS)
+            log(f"  warm {name}: {runs_warm['rps']:.0f} req/s")
+            runs[name].append({"warmup": True, **runs_warm})
+        for round_no in range(ROUNDS):
+            for name, target in cases.items():
+                result = wrk(target, codes_file, seconds=SECONDS, connections=CONNECTIONS)
+                runs[name].append(result)
+                log(
+                    f"  round {round_no + 1} {name}: {result['rps']:.0f} req/s p50 {result['p50_ms']:.2f} ms "
+                    f"p99 {result['p99_ms']:.2f} ms"
+                )
+        measured = {name: [r for r in rs if not r.get("warmup")] for name, rs in runs.items()}
+        med = {
+            name: {k: statistics.median(r[k] for r in rs) for k in ("rps", "p50_ms", "p99_ms")}
+            for name, rs in measured.items()
+        }
+        # p99 at ~75% of (a)'s maximum rate: closed loop, `pause` ms between a connection's requests.
+        target_rps = 0.75 * med["redirect"]["rps"]
+        pause = 10
+        conns = max(1, round(target_rps * (pause + med["redirect"]["p50_ms"]) / 1000))
+        paced = []
+        for _ in range(ROUNDS):
+            result = wrk("/s/", codes_file, seconds=SECONDS, connections=conns, pause_ms=pause)
+            paced.append(result)
+            log(f"  paced ({conns} conns, {pause} ms pause): {result['rps']:.0f} req/s p99 {result['p99_ms']:.2f} ms")
+            if abs(result["rps"] - target_rps) / target_rps > 0.1:  # re-aim the offered rate
+                conns = max(1, round(conns * target_rps / result["rps"]))
+        log("exact phase…")
+        exact = exact_phase(exact_codes)
+    finally:
+        stop_server(server)
+    log("draining…")
+    drained, drain_seconds = drain_all()
+    stored = stored_counts(exact_codes)
+
+    redirect_runs = runs["redirect"] + paced
+    wrk_302 = sum(r["s302"] for r in redirect_runs)
+    wrk_stored = stored["wrk_clicks"] + stored["wrk_filtered"]
+    # wrk stops counting at its deadline: requests in flight then were answered and stored but not tallied.
+    in_flight_cap = CONNECTIONS * len(runs["redirect"]) + sum(1 for _ in paced) * 64
+    exact_humans, exact_bots = exact.get("human_302", 0), exact.get("bot_302", 0)
+    exact_ok = exact_humans + exact_bots + exact.get("unknown_404", 0) == EXACT_REQUESTS
+    lost = max(0, wrk_302 - wrk_stored) + max(0, exact_humans - stored["exact_clicks"])
+    lost += max(0, exact_bots - stored["exact_filtered"])
+    duplicated = stored["duplicate_event_ids"] + max(0, stored["exact_clicks"] - exact_humans)
+    duplicated += max(0, stored["exact_filtered"] - exact_bots) + max(0, wrk_stored - wrk_302 - in_flight_cap)
+    socket_errors = sum(
+        r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"] for r in redirect_runs
+    )
+    result = {
+        "links": len(codes),
+        "workers": WORKERS,
+        "server": "gunicorn sync",
+        "connections": CONNECTIONS,
+        "seconds_per_run": SECONDS,
+        "rounds": ROUNDS,
+        "redirect_rps": round(med["redirect"]["rps"]),
+        "redirect_p50_ms": round(med["redirect"]["p50_ms"], 2),
+        "redirect_p99_ms": round(med["redirect"]["p99_ms"], 2),
+        "baseline_rps": round(med["baseline"]["rps"]),
+        "baseline_p50_ms": round(med["baseline"]["p50_ms"], 2),
+        "baseline_p99_ms": round(med["baseline"]["p99_ms"], 2),
+        "naive_rps": round(med["naive"]["rps"]),
+        "naive_p50_ms": round(med["naive"]["p50_ms"], 2),
+        "naive_p99_ms": round(med["naive"]["p99_ms"], 2),
+        "floor_rps": round(med["floor"]["rps"]),
+        "floor_p99_ms": round(med["floor"]["p99_ms"], 2),
+        "redirect_vs_baseline": round(med["redirect"]["rps"] / med["baseline"]["rps"], 3),
+        "redirect_vs_naive": round(med["redirect"]["rps"] / med["naive"]["rps"], 3),
+        "redirect_vs_floor": round(med["redirect"]["rps"] / med["floor"]["rps"], 3),
+        "paced_target_rps": round(target_rps),
+        "paced_rps": round(statistics.median(r["rps"] for r in paced)),
+        "paced_p50_ms": round(statistics.median(r["p50_ms"] for r in paced), 2),
+        "paced_p99_ms": round(statistics.median(r["p99_ms"] for r in paced), 2),
+        "redirect_socket_errors": socket_errors,
+        "wrk_redirect_responses_302": wrk_302,
+        "wrk_stored_events": wrk_stored,
+        "wrk_answered_after_deadline": wrk_stored - wrk_302,
+        "naive_responses_302": sum(r["s302"] for r in runs["naive"]),
+        "stored_naive_clicks": stored["naive_clicks"],
+        "stored_via_direct_fallback": stored["direct_fallback"],
+        "filtered_by_reason": stored["filtered_by_reason"],
+        "exact_phase": exact,
+        "exact_phase_all_answered": exact_ok,
+        "exact_stored_clicks": stored["exact_clicks"],
+        "exact_stored_filtered": stored["exact_filtered"],
+        "drained_events": drained,
+        "drain_events_per_s": round(drained / drain_seconds) if drain_seconds else None,
+        "lost": lost,
+        "duplicated": duplicated,
+        "load_avg_before": [round(x, 2) for x in load_before],
+        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
+        "goal_redirect_vs_baseline_0_8": med["redirect"]["rps"] / med["baseline"]["rps"] >= 0.8,
+        "goal_redirect_vs_naive_2": med["redirect"]["rps"] / med["naive"]["rps"] >= 2,
+        "goal_p99_under_20ms": statistics.median(r["p99_ms"] for r in paced) < 20,
+        "goal_none_lost_or_duplicated": lost == 0 and duplicated == 0 and exact_ok,
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
