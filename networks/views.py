@@ -160,7 +160,12 @@ def share(request: HttpRequest, post_id: int, network: str) -> HttpResponse:
     post = _post_or_404(request.user, post_id)
     network = _network_or_404(network)
     zone = _user_zone(request.user)
-    timezone.activate(zone)
+    # The form reads and shows times in the employee's zone (for this request only).
+    with timezone.override(zone):
+        return _share_page(request, post, network, zone)
+
+
+def _share_page(request: HttpRequest, post: SuggestedPost, network: str, zone: zoneinfo.ZoneInfo) -> HttpResponse:
     account = services.direct_account_for(user=request.user, network=network)
     form = ShareForm(
         request.POST or None,
