@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.urls import get_resolver
 from django.views.static import serve
 
@@ -43,6 +44,9 @@ def phone_page(monkeypatch):
         )
         page = browser.new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
         yield page
+        # Connections opened by the test live in Playwright's greenlet context: close them here, or
+        # they leak past the test and PostgreSQL refuses to drop the test database at the end.
+        connections.close_all()
         browser.close()
 
 
