@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 from accounts.roles import CONTENT_MANAGER
 from campaigns.models import PostStatus
@@ -32,6 +33,8 @@ def browser_page(monkeypatch):
         )
         page = browser.new_page()
         yield page
+        # Connections opened inside Playwright's context would keep PostgreSQL from dropping the test database.
+        connections.close_all()
         browser.close()
 
 

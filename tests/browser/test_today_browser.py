@@ -5,10 +5,7 @@ import shutil
 from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
 from django.db import connections
-from django.urls import get_resolver
-from django.views.static import serve
 
 from accounts.models import User
 from campaigns.demo import DEMO_PASSWORD, demo_logins, seed_demo
@@ -50,15 +47,7 @@ def phone_page(monkeypatch):
         browser.close()
 
 
-@pytest.fixture
-def media_served_from_tmp(monkeypatch):
-    """advocacy/urls.py binds the media folder when it is imported; point it at this test's folder."""
-    for pattern in get_resolver().url_patterns:
-        if getattr(pattern, "callback", None) is serve:
-            monkeypatch.setitem(pattern.default_args, "document_root", settings.MEDIA_ROOT)
-
-
-def test_employee_logs_in_and_reads_today_on_a_phone(live_server, transactional_db, media_served_from_tmp, phone_page):
+def test_employee_logs_in_and_reads_today_on_a_phone(live_server, transactional_db, phone_page):
     seed_demo()
     employee_email = next(email for who, email in demo_logins() if who.startswith("Employee"))
     page = phone_page
