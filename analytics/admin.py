@@ -1,1 +1,40 @@
-from django.contrib import admin  # noqa: F401
+from django.contrib import admin
+
+from .models import Click, ClickRollup, FilteredHit
+
+
+# --- Clicks (short-links issue): read-only, written only by the drain and the redirect's fallback --------
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Click)
+class ClickAdmin(ReadOnlyAdmin):
+    list_display = ("clicked_at", "link", "is_unique", "is_self_click", "referrer_host", "device_class")
+    list_filter = ("is_unique", "is_self_click", "device_class")
+    search_fields = ("link__code", "link__user__email", "referrer_host")
+    list_select_related = ("link",)
+    raw_id_fields = ("link",)
+    date_hierarchy = "clicked_at"
+
+
+@admin.register(FilteredHit)
+class FilteredHitAdmin(ReadOnlyAdmin):
+    list_display = ("at", "link", "reason", "agent")
+    list_filter = ("reason",)
+    search_fields = ("link__code", "agent")
+    list_select_related = ("link",)
+    raw_id_fields = ("link",)
+
+
+@admin.register(ClickRollup)
+class ClickRollupAdmin(ReadOnlyAdmin):
+    list_display = ("hour", "link", "clicks", "unique_clicks", "self_clicks", "previews", "filtered")
+    search_fields = ("link__code",)
+    list_select_related = ("link",)
+    raw_id_fields = ("link",)
+    date_hierarchy = "hour"

@@ -72,8 +72,11 @@ def _session_user_ids(session_keys: set[str]) -> dict[str, str]:
     store = import_module(settings.SESSION_ENGINE).SessionStore
     owners = {}
     for key in session_keys:
+        if not (key.isascii() and key.isprintable()) or " " in key:
+            continue  # not a key any session engine hands out (and NUL would upset PostgreSQL)
         try:
-            user_id = store(session_key=key).get(SESSION_KEY)
+            with transaction.atomic():  # a savepoint: a failed lookup must not spoil the batch
+                user_id = store(session_key=key).get(SESSION_KEY)
         except Exception:  # a forged or garbled cookie is just an anonymous visitor
             logger.debug("Unreadable session key in a click", exc_info=True)
             user_id = None

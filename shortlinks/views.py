@@ -4,7 +4,7 @@ import io
 
 import segno
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_safe
 
@@ -36,6 +36,10 @@ def redirect(request: HttpRequest, code: str) -> HttpResponse:
     messages middleware: nothing here may rely on request.user or request.session. Self-clicks
     are recognised at drain time from the raw session cookie (see buffer.raw_click_from_request).
     """
+    if request.method not in ("GET", "HEAD"):
+        response = HttpResponseNotAllowed(["GET", "HEAD"])  # a form POSTing to a short link is no click
+        response["Cache-Control"] = NO_STORE
+        return response
     link = link_resolve(code=code)
     if link is None:
         return _not_found()

@@ -59,6 +59,7 @@ ENV = {
     # networks/ refuses to start without a key when DEBUG is off; a throwaway one for the bench.
     "TOKEN_ENCRYPTION_KEYS": os.environ.get("TOKEN_ENCRYPTION_KEYS", "oA7xaBmog8zJKoac-mThoTSzQPLBZSIpmewUTbes24I="),
     "PYTHONPATH": str(ROOT),
+    "STATIC_ROOT": str(Path(tempfile.gettempdir()) / "advocacy-bench-static"),  # collectstatic, as in production
 }
 
 
@@ -95,6 +96,7 @@ def seed() -> list[str]:
     # Migrated apps first, then tables straight from the models for the apps without migrations yet.
     call_command("migrate", verbosity=0, interactive=False)
     call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)
     if ShortLink.objects.count() < LINKS + EXACT_LINKS:
         from django.utils import timezone
 
@@ -257,6 +259,52 @@ def stored_counts(exact_codes: list[str]) -> dict:
     }
 
 
+def cpu_per_request(codes: list[str], n: int = 3000) -> dict[str, float]:
+    """Server-side CPU per request, in this process (WSGI handler called directly): less noisy than wrk
+    on a shared machine, and it shows where the time goes. Clicks recorded here are removed afterwards."""
+    import io
+
+    from django.core.wsgi import get_wsgi_application
+
+    app = get_wsgi_application()
+
+    def environ(path: str, i: int) -> dict:
+        return {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "HTTP_HOST": "127.0.0.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(),
+            "wsgi.errors": sys.stderr,
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_USER_AGENT": FIREFOX,
+            "HTTP_X_FORWARDED_FOR": f"10.9.{i // 250 % 250}.{i % 250 + 1}",
+        }
+
+    def start_response(status, headers):
+        return None
+
+    paths = {
+        "redirect": lambda i: f"/s/{codes[i % len(codes)]}",
+        "baseline": lambda i: "/bench/baseline",
+        "naive": lambda i: f"/bench/naive/{codes[i % len(codes)]}",
+        "floor": lambda i: "/bench/bare",
+    }
+    out: dict[str, list[float]] = {name: [] for name in paths}
+    for _ in range(3):
+        for name, path in paths.items():
+            for i in range(200):
+                b"".join(app(environ(path(i), i), start_response))
+            cpu = time.process_time()
+            for i in range(n):
+                b"".join(app(environ(path(i), i), start_response))
+            out[name].append((time.process_time() - cpu) / n * 1e6)
+    reset_clicks()
+    return {name: round(statistics.median(values)) for name, values in out.items()}
+
+
 def main() -> None:
     ensure_database()
     django_setup()
@@ -266,6 +314,9 @@ def main() -> None:
     codes_file = Path(tempfile.gettempdir()) / "advocacy-bench-codes.txt"
     codes_file.write_text("\n".join(codes) + "\n")
     reset_clicks()
+    log("CPU per request, in process…")
+    cpu_us = cpu_per_request(codes)
+    log(f"  {cpu_us}")
     load_before = os.getloadavg()
     server = start_server()
     cases = {
@@ -348,6 +399,9 @@ def main() -> None:
         "redirect_vs_baseline": round(med["redirect"]["rps"] / med["baseline"]["rps"], 3),
         "redirect_vs_naive": round(med["redirect"]["rps"] / med["naive"]["rps"], 3),
         "redirect_vs_floor": round(med["redirect"]["rps"] / med["floor"]["rps"], 3),
+        "cpu_us_per_request_in_process": cpu_us,
+        "cpu_baseline_vs_redirect": round(cpu_us["baseline"] / cpu_us["redirect"], 3),
+        "cpu_naive_vs_redirect": round(cpu_us["naive"] / cpu_us["redirect"], 3),
         "paced_target_rps": round(target_rps),
         "paced_rps": round(statistics.median(r["rps"] for r in paced)),
         "paced_p50_ms": round(statistics.median(r["p50_ms"] for r in paced), 2),

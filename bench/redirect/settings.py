@@ -5,7 +5,7 @@ conf and one floor-measuring middleware are added.
 """
 
 from advocacy.settings import *  # noqa: F403
-from advocacy.settings import MIDDLEWARE
+from advocacy.settings import LOGGING, MIDDLEWARE
 
 ROOT_URLCONF = "bench.redirect.urls"
 # The floor: a constant 302 answered at the same spot in the stack as the short-link fast path.
@@ -14,3 +14,6 @@ MIDDLEWARE = [
     "bench.redirect.views.BareFloorMiddleware",
     *MIDDLEWARE[2:],
 ]
+
+# Unknown codes are part of the mix: one "Not Found" log line per request would measure the terminal.
+LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "django.request": {"level": "ERROR"}}}

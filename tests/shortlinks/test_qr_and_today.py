@@ -89,3 +89,14 @@ def test_today_page_link_queries_do_not_grow_with_the_number_of_posts(client, em
         client.get(reverse("today"))
     assert employee.short_links.count() == 15
     assert _link_queries(five_posts.captured_queries) == _link_queries(one_post.captured_queries) == 2
+
+
+def test_admin_lists_links_and_clicks_read_only(client, link, django_user_model):
+    admin_user = django_user_model.objects.create_superuser(email="root@example.com", password="x")
+    client.force_login(admin_user)
+    assert client.get("/admin/shortlinks/shortlink/").status_code == 200
+    assert client.get(f"/admin/shortlinks/shortlink/?q={link.code}").status_code == 200
+    assert client.get("/admin/shortlinks/shortlink/add/").status_code == 403
+    for page in ("click", "filteredhit", "clickrollup"):
+        assert client.get(f"/admin/analytics/{page}/").status_code == 200
+        assert client.get(f"/admin/analytics/{page}/add/").status_code == 403

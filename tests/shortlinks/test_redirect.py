@@ -135,6 +135,8 @@ def test_head_request_is_redirected_but_not_a_click(client, link, capture_mode):
         {"HTTP_REFERER": "\x00\x00https://evil\x00.example/"},
         {"HTTP_COOKIE": "sessionid=" + "s" * 5000},
         {"HTTP_COOKIE": "sessionid=../../etc/passwd; other=\x00"},
+        {"HTTP_COOKIE": "sessionid=abcdefgh\x00ijklmnop"},
+        {"HTTP_COOKIE": "sessionid=caf\xe9\xff\xfe12345678"},
         {"HTTP_X_FORWARDED_FOR": "not an ip, 1.2.3.4"},
     ],
 )
@@ -194,6 +196,15 @@ def test_the_redirect_survives_the_database_failing_too(client, link, settings, 
     monkeypatch.setattr("shortlinks.services.click_record_now", broken)
     response = visit(client, link)
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete", "options", "patch"])
+def test_other_methods_get_405_and_are_not_recorded(client, link, capture_mode, method):
+    response = getattr(client, method)(f"/s/{link.code}")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    capture_mode.drain()
+    assert Click.objects.count() == 0 and FilteredHit.objects.count() == 0
 
 
 def test_robots_txt_lets_crawlers_follow_short_links_only(client, db):
