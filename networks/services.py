@@ -588,10 +588,25 @@ def _account_save(*, user, network: str, external_id: str, instance: str = "", *
 
 
 def account_disconnect(*, account: ConnectedAccount) -> None:
-    """Forget the connection and its tokens (and allauth's record of it). Past shares stay."""
+    """Forget the connection and its tokens (and allauth's record of it). Past shares stay.
+
+    Mastodon tokens are also revoked on the instance (best effort: never blocks the disconnect).
+    """
     from allauth.socialaccount.models import SocialAccount
 
     provider = {Network.LINKEDIN: "linkedin", Network.X: "twitter_oauth2"}.get(account.network)
+    if account.network == Network.MASTODON:
+        app = MastodonApp.objects.filter(instance=account.instance).first()
+        if app and account.access_token:
+            try:  # best effort: the local copy is deleted whatever the instance says
+                get_provider(Network.MASTODON).revoke(
+                    instance=account.instance,
+                    client_id=app.client_id,
+                    client_secret=app.client_secret,
+                    token=account.access_token,
+                )
+            except ProviderError as exc:
+                logger.info("Revoking the Mastodon token of account %s failed: %s", account.pk, exc.message)
     with transaction.atomic():
         if provider:
             uid = account.external_id.removeprefix("urn:li:person:")

@@ -161,6 +161,15 @@ class MastodonProvider(Provider):
             raise Transient(f"{instance} answered verify_credentials without an account.")
         return body
 
+    def revoke(self, *, instance: str, client_id: str, client_secret: str, token: str) -> None:
+        """POST /oauth/revoke: the token stops working on the instance."""
+        self.request(
+            "POST",
+            f"{self.base_url(instance)}/oauth/revoke",
+            data={"client_id": client_id, "client_secret": client_secret, "token": token},
+            timeout=(5.0, 10.0),
+        )
+
     # Publishing ----------------------------------------------------------------------
     def upload_media(self, *, instance: str, token: str, image: ImageUpload) -> str:
         """POST /api/v2/media; a 202 means still processing: poll GET /api/v1/media/:id until it has a URL."""

@@ -23,6 +23,7 @@ class FakeMastodon(FakeNetwork):
         ("POST", r"/api/v1/apps", "apps"),
         ("GET", r"/\.well-known/oauth-authorization-server", "metadata"),
         ("POST", r"/oauth/token", "token"),
+        ("POST", r"/oauth/revoke", "revoke"),
         ("GET", r"/api/v1/accounts/verify_credentials", "verify_credentials"),
         ("POST", r"/api/v2/media", "media"),
         ("GET", r"/api/v1/media/(?P<media_id>\d+)", "media_get"),
@@ -113,6 +114,14 @@ class FakeMastodon(FakeNetwork):
         return json_response(
             {"access_token": token, "token_type": "Bearer", "scope": grant["scope"], "created_at": 1764000000}
         )
+
+    def route_revoke(self, request):
+        form = request.form
+        app = self.apps.get(form.get("client_id", ""))
+        if not app or form.get("client_secret") != app["client_secret"]:
+            return json_response({"error": "unauthorized_client"}, 403)
+        self.tokens.pop(form.get("token", ""), None)
+        return json_response({})
 
     def _authorised(self, request):
         if bearer(request) not in self.tokens:

@@ -185,3 +185,23 @@ def test_scheduled_share_is_published_at_its_time(client, employee, mastodon, po
     assert share.status == Share.Status.PUBLISHED
     assert len(mastodon.statuses) == 1
     assert urlsplit(share.external_url).path.startswith("/@alice/")
+
+
+def test_disconnect_revokes_the_token_on_the_instance(client, employee, mastodon):
+    client.force_login(employee)
+    connect(client, mastodon)
+    account = ConnectedAccount.objects.get(user=employee)
+    token = account.access_token
+    response = client.post(reverse("networks:account_disconnect", args=[account.pk]))
+    assert response.status_code == 302
+    assert token not in mastodon.tokens
+    assert not ConnectedAccount.objects.exists()
+
+
+def test_disconnect_works_even_when_the_instance_is_down(client, employee, mastodon):
+    client.force_login(employee)
+    connect(client, mastodon)
+    account = ConnectedAccount.objects.get(user=employee)
+    mastodon.fail("revoke", 503, {"error": "down"})
+    client.post(reverse("networks:account_disconnect", args=[account.pk]))
+    assert not ConnectedAccount.objects.exists()
