@@ -23,13 +23,17 @@ GENERIC_SERVES = (
 
 
 def _accounts(context, user) -> dict[str, ConnectedAccount]:
-    cache = context.render_context
-    key = ("sharing-accounts", user.pk)
-    if key not in cache:
-        cache[key] = {
+    """The user's usable accounts, looked up once per request (the tag runs once per post and variant)."""
+    holder = context.get("request") or context.render_context
+    cache = getattr(holder, "_sharing_accounts", None) if holder is not context.render_context else None
+    if cache is None or cache[0] != user.pk:
+        accounts = {
             a.network: a for a in ConnectedAccount.objects.filter(user=user).order_by("updated_at") if a.can_publish
         }
-    return cache[key]
+        cache = (user.pk, accounts)
+        if holder is not context.render_context:
+            holder._sharing_accounts = cache
+    return cache[1]
 
 
 @register.simple_tag(takes_context=True)

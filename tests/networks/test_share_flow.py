@@ -3,6 +3,8 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -218,3 +220,13 @@ def test_linkedin_app_configured_in_admin_offers_connect(logged_in, settings):
     )
     page = logged_in.get(reverse("networks:accounts")).content.decode()
     assert "/accounts/oidc/linkedin/login/?process=connect" in page
+
+
+def test_today_page_looks_accounts_up_once_not_per_post(logged_in, account):
+    for _ in range(3):
+        SuggestedPostFactory()
+    logged_in.get(reverse("today"))  # warm-up: short links are created on first view
+    with CaptureQueriesContext(connection) as queries:
+        logged_in.get(reverse("today"))
+    account_queries = [q for q in queries.captured_queries if "networks_connectedaccount" in q["sql"]]
+    assert len(account_queries) == 1
