@@ -7,8 +7,9 @@ ZRANGE gives points high to low with ties in user-id order, exactly like the SQL
 Per period instance (e.g. week starting 2026-11-23) and scope ("all" or "team:<id>"):
 - `…:<scope>:pub`    employees shown on public boards;
 - `…:<scope>:hidden` employees who opted out (they still see their own rank);
+- `…:all:excluded`   employees an admin left out (only so they can see their own points);
 - `…:teams`          team totals (members not excluded), for team-against-team.
-Excluded employees are in none of them.
+An employee's points in a period are their score in exactly one of the three `all` sets.
 """
 
 import datetime as dt
@@ -51,8 +52,15 @@ def scope_name(team_id: int | None) -> str:
     return "all" if team_id is None else f"team:{team_id}"
 
 
-def board_key(period: str, start: dt.date, *, team_id: int | None = None, hidden: bool = False) -> str:
-    return f"{period_key(period, start)}:{scope_name(team_id)}:{'hidden' if hidden else 'pub'}"
+PUBLIC, HIDDEN, EXCLUDED = "pub", "hidden", "excluded"
+
+
+def board_key(period: str, start: dt.date, *, team_id: int | None = None, kind: str = PUBLIC) -> str:
+    return f"{period_key(period, start)}:{scope_name(team_id)}:{kind}"
+
+
+def kind_of(*, excluded: bool, opted_out: bool) -> str:
+    return EXCLUDED if excluded else (HIDDEN if opted_out else PUBLIC)
 
 
 def teams_key(period: str, start: dt.date) -> str:

@@ -6,7 +6,7 @@ Ranking: points high to low; ties share a rank (1, 1, 3) and are listed in user-
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Min, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import EmployeeProfile, Team, User
@@ -63,13 +63,11 @@ def _ranked(pairs: list[tuple[int, int]]) -> list[Standing]:
 
 
 def _public_scores(period: str, start: dt.date, team_id: int | None) -> QuerySet:
-    qs = (
-        PeriodScore.objects.filter(period=period, start=start)
-        .exclude(user__profile__leaderboard_excluded=True)
-        .exclude(user__profile__leaderboard_opt_out=True)
-    )
+    # Few employees are hidden or excluded: leaving them out by a small hashed subquery beats joining profiles.
+    hidden = EmployeeProfile.objects.filter(Q(leaderboard_excluded=True) | Q(leaderboard_opt_out=True))
+    qs = PeriodScore.objects.filter(period=period, start=start).exclude(user_id__in=hidden.values("user_id"))
     if team_id is not None:
-        qs = qs.filter(user__profile__team_id=team_id)
+        qs = qs.filter(user_id__in=EmployeeProfile.objects.filter(team_id=team_id).values("user_id"))
     return qs
 
 
@@ -108,18 +106,15 @@ def leaderboard_position(
     if _backend(backend) == "redis":
         client = redis_boards.client()
         key = redis_boards.board_key(period, start, team_id=team_id)
-        hidden = redis_boards.board_key(period, start, team_id=team_id, hidden=True)
         member = redis_boards.member(user_id)
         pipe = client.pipeline(transaction=False)
+        for kind in (redis_boards.PUBLIC, redis_boards.HIDDEN, redis_boards.EXCLUDED):
+            pipe.zscore(redis_boards.board_key(period, start, kind=kind), member)
         pipe.zscore(key, member)
-        pipe.zscore(hidden, member)
-        public_score, hidden_score = pipe.execute()
-        public = public_score is not None
-        if public_score is None and hidden_score is None:
-            # Excluded employees are in no set: their points come from SQL (cheap, one row).
-            points = _sql_points(user_id=user_id, period=period, start=start)
-        else:
-            points = int(-(public_score if public else hidden_score))
+        *everyone, in_scope = pipe.execute()
+        # The employee's points are their score in whichever of the three sets holds them (none: 0).
+        points = int(-next((s for s in everyone if s is not None), 0))
+        public = in_scope is not None
         score = -points
         pipe = client.pipeline(transaction=False)
         pipe.zcount(key, "-inf", f"({score}")

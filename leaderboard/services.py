@@ -124,15 +124,14 @@ def _membership(user_id: int) -> tuple[bool, bool, int | None]:
 def _redis_add(*, user_id: int, when: dt.datetime, delta: int) -> None:
     """Move one employee's score on every board of the periods containing `when`."""
     excluded, opted_out, team_id = _membership(user_id)
-    if excluded:
-        return
+    kind = redis_boards.kind_of(excluded=excluded, opted_out=opted_out)
     now = timezone.now()
     try:
         pipe = redis_boards.client().pipeline(transaction=True)
         for period, start in period_starts(when).items():
-            keys = [redis_boards.board_key(period, start, hidden=opted_out)]
-            if team_id is not None:
-                keys.append(redis_boards.board_key(period, start, team_id=team_id, hidden=opted_out))
+            keys = [redis_boards.board_key(period, start, kind=kind)]
+            if team_id is not None and not excluded:
+                keys.append(redis_boards.board_key(period, start, team_id=team_id, kind=kind))
                 keys.append(redis_boards.teams_key(period, start))
             for key in keys:
                 if key.endswith(":teams"):
@@ -463,7 +462,6 @@ def leaderboard_opt_out_set(*, user, opt_out: bool) -> None:
 
 
 TRUNCS = {Period.WEEK: TruncWeek, Period.MONTH: TruncMonth, Period.QUARTER: TruncQuarter}
-PG_TRUNC = {Period.WEEK: "week", Period.MONTH: "month", Period.QUARTER: "quarter"}
 
 
 def _period_scores_rebuild() -> int:
@@ -475,21 +473,25 @@ def _period_scores_rebuild() -> int:
                 # New awards wait (readers do not) until the totals match the ledger again.
                 cursor.execute("LOCK TABLE leaderboard_pointentry IN EXCLUSIVE MODE")
                 cursor.execute("DELETE FROM leaderboard_periodscore")
-                total = 0
-                for period, unit in PG_TRUNC.items():
-                    cursor.execute(
-                        "INSERT INTO leaderboard_periodscore (user_id, period, start, points) "
-                        "SELECT user_id, %s, (date_trunc(%s, occurred_at AT TIME ZONE %s))::date, SUM(points) "
-                        "FROM leaderboard_pointentry GROUP BY 1, 3",
-                        [period, unit, tz_name],
-                    )
-                    total += cursor.rowcount
+                # One pass over the ledger for every period kind (GROUPING SETS), in the organisation's zone.
                 cursor.execute(
-                    "INSERT INTO leaderboard_periodscore (user_id, period, start, points) "
-                    "SELECT user_id, %s, %s, SUM(points) FROM leaderboard_pointentry GROUP BY 1",
-                    [Period.ALL, ALL_TIME_START],
+                    """
+                    INSERT INTO leaderboard_periodscore (user_id, period, start, points)
+                    SELECT user_id,
+                           CASE WHEN GROUPING(w) = 0 THEN 'week' WHEN GROUPING(m) = 0 THEN 'month'
+                                WHEN GROUPING(q) = 0 THEN 'quarter' ELSE 'all' END,
+                           COALESCE(w, m, q, %s::date),
+                           SUM(points)
+                    FROM (SELECT user_id, points,
+                                 date_trunc('week', occurred_at AT TIME ZONE %s)::date AS w,
+                                 date_trunc('month', occurred_at AT TIME ZONE %s)::date AS m,
+                                 date_trunc('quarter', occurred_at AT TIME ZONE %s)::date AS q
+                          FROM leaderboard_pointentry) AS e
+                    GROUP BY GROUPING SETS ((user_id, w), (user_id, m), (user_id, q), (user_id))
+                    """,
+                    [ALL_TIME_START, tz_name, tz_name, tz_name],
                 )
-                return total + cursor.rowcount
+                return cursor.rowcount
         PeriodScore.objects.all().delete()
         rows = []
         tz = organisation_tz()
@@ -525,17 +527,16 @@ def leaderboard_redis_rebuild(*, now: dt.datetime | None = None) -> int:
         scores = PeriodScore.objects.filter(period=period, start=start).values_list("user_id", "points")
         for user_id, points in scores.iterator(chunk_size=10_000):
             profile = profiles.get(user_id)
-            excluded, hidden, team_id = (
+            excluded, opted_out, team_id = (
                 (profile["leaderboard_excluded"], profile["leaderboard_opt_out"], profile["team_id"])
                 if profile
                 else (False, False, None)
             )
-            if excluded:
-                continue
+            kind = redis_boards.kind_of(excluded=excluded, opted_out=opted_out)
             member = redis_boards.member(user_id)
-            boards[redis_boards.board_key(period, start, hidden=hidden)][member] = -points
-            if team_id is not None:
-                boards[redis_boards.board_key(period, start, team_id=team_id, hidden=hidden)][member] = -points
+            boards[redis_boards.board_key(period, start, kind=kind)][member] = -points
+            if team_id is not None and not excluded:
+                boards[redis_boards.board_key(period, start, team_id=team_id, kind=kind)][member] = -points
                 teams[str(team_id)] += points
         if teams:
             boards[redis_boards.teams_key(period, start)] = dict(teams)

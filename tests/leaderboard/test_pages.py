@@ -16,6 +16,12 @@ pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
 
+@pytest.fixture(autouse=True)
+def sql_boards(settings):
+    """Pages read whichever backend is configured; these tests pin SQL (Redis parity: test_boards)."""
+    settings.LEADERBOARD_BACKEND = "sql"
+
+
 def test_pages_need_a_login(client):
     for name in ("leaderboard:board", "leaderboard:my_points"):
         response = client.get(reverse(name))
@@ -41,6 +47,27 @@ def test_leaderboard_highlights_me_even_outside_the_top_50(client, employee):
     html = response.content.decode()
     assert 'class="me" aria-current="true"><td>52</td>' in html
     assert "95 more for the next place" in html
+
+
+@pytest.mark.redis
+@time_machine.travel(NOW, tick=False)
+def test_leaderboard_page_from_redis(client, employee, redis_client, settings, django_capture_on_commit_callbacks):
+    import os
+
+    settings.LEADERBOARD_BACKEND = "redis"
+    settings.LEADERBOARD_REDIS_URL = os.environ["REDIS_URL"]
+    others = [UserFactory(email=f"r{i}@example.com") for i in range(55)]
+    with django_capture_on_commit_callbacks(execute=True):
+        for i, other in enumerate(others):
+            award(other, 100 + i, NOW)
+        award(employee, 5, NOW)
+    client.force_login(employee)
+
+    response = client.get(reverse("leaderboard:board"), {"period": "month"})
+
+    assert len(response.context["rows"]) == 50
+    assert response.context["rows"][0][0].user_id == others[-1].id
+    assert (response.context["me"].rank, response.context["me"].points) == (56, 5)
 
 
 @time_machine.travel(NOW, tick=False)
