@@ -49,5 +49,10 @@ bench: bench-redirect bench-leaderboard
 bench-redirect: venv
 	@$(BIN)/python bench/redirect/run.py
 
+# Leaderboards: 10,000 employees, 2,000,000 ledger entries; top-50 + my rank from Redis and SQL, full rebuild.
+# Needs PostgreSQL and Redis; BENCH_DATABASE_URL (recreated) / BENCH_REDIS_URL (only adv:lb:* keys touched).
+bench-leaderboard: venv
+	@$(BIN)/python bench/leaderboard/run.py
+
 clean:
 	rm -rf var db.sqlite3 .pytest_cache
