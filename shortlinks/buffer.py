@@ -14,6 +14,7 @@ every redirect a connection timeout.
 """
 
 import logging
+import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, replace
@@ -80,6 +81,10 @@ class RawClick:
             prefetch=b"p" in fields,
             session_key=text(b"s"),
         )
+
+    def field_args(self) -> list[str | int]:
+        """to_fields() flattened for XADD."""
+        return [item for pair in self.to_fields().items() for item in pair]
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -149,6 +154,26 @@ def _failed(exc: Exception) -> None:
 def reset() -> None:
     """Forget the connection and any recorded failure (tests, settings changes)."""
     _state.update(url=None, client=None, down_until=0.0)
+    _thread.__dict__.clear()
+
+
+# The redirect's own connection, one per thread, used without the pool: taking and returning a
+# pooled connection (locks, bookkeeping) cost as much CPU as the XADD itself.
+_thread = threading.local()
+
+
+def _hot_connection(client: redis.Redis):
+    if getattr(_thread, "client", None) is not client:
+        _thread.connection = client.connection_pool.make_connection()
+        _thread.client = client
+    return _thread.connection
+
+
+def _drop_hot_connection() -> None:
+    connection = getattr(_thread, "connection", None)
+    if connection is not None:
+        connection.disconnect()
+    _thread.__dict__.clear()
 
 
 # --- Hot path --------------------------------------------------------------------------------
@@ -198,8 +223,11 @@ def buffer_append(click: RawClick) -> bool:
     if client is None:
         return False
     try:
-        client.xadd(STREAM, click.to_fields())
+        connection = _hot_connection(client)
+        connection.send_command("XADD", STREAM, "*", *click.field_args())
+        connection.read_response()  # raises ResponseError for an error reply (e.g. Redis out of memory)
     except redis.RedisError as exc:
+        _drop_hot_connection()
         _failed(exc)
         return False
     return True

@@ -178,10 +178,11 @@ def test_redis_failing_mid_flight_falls_back_to_the_database(client, link, redis
     settings.SHORTLINK_REDIS_URL = os.environ["REDIS_URL"]
     visit(client, link)  # warm caches, one buffered click
 
-    def broken(*args, **kwargs):
-        raise redis.ConnectionError("Connection reset by peer")
+    class ResetConnection:
+        def send_command(self, *args, **kwargs):
+            raise redis.ConnectionError("Connection reset by peer")
 
-    monkeypatch.setattr(redis.Redis, "xadd", broken)
+    monkeypatch.setattr(buffer, "_hot_connection", lambda client: ResetConnection())
     assert visit(client, link).status_code == 302
     assert Click.objects.count() == 1  # the fallback click; the buffered one waits for the drain
 
@@ -220,3 +221,13 @@ def test_the_fast_path_answers_without_the_url_conf(client, link, settings, capt
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "ShortLinkFastPath" not in m]
     response = visit(client, link)
     assert response.status_code == 302 and response["Location"] == link.target_url
+
+
+def test_an_error_reply_from_redis_falls_back_to_the_database(client, link, redis_client, settings):
+    import os
+
+    settings.SHORTLINK_REDIS_URL = os.environ["REDIS_URL"]
+    redis_client.set(buffer.STREAM, "not a stream")  # XADD now answers WRONGTYPE, as it would answer OOM
+    response = visit(client, link)
+    assert response.status_code == 302
+    assert Click.objects.filter(link=link, event_id__startswith="d-").count() == 1
