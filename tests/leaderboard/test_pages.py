@@ -227,3 +227,18 @@ def test_rebuild_command_reports_what_it_did(employee, capsys):
     award(employee, 10, dt.datetime(2026, 11, 25, tzinfo=dt.UTC))
     call_command("rebuild_leaderboards")
     assert "Rebuilt 4 period totals" in capsys.readouterr().out
+
+
+def test_engagement_admin_pages_render(client, advocacy_admin, employee):
+    from analytics import metrics
+    from networks.providers.base import EngagementCounts
+
+    from .helpers import make_share
+
+    share = make_share(user=employee)
+    metrics.metrics_record(share_id=share.id, counts=EngagementCounts(likes=2), now=NOW)
+    client.force_login(advocacy_admin)
+    for name in ("admin:analytics_sharemetrics_changelist", "admin:analytics_engagementsnapshot_changelist"):
+        response = client.get(reverse(name))
+        assert response.status_code == 200
+        assert share.user.email in response.content.decode() or str(share) in response.content.decode()
