@@ -457,8 +457,18 @@ def leaderboard_opt_out_set(*, user, opt_out: bool) -> None:
         return
     profile.leaderboard_opt_out = opt_out
     profile.save(update_fields=["leaderboard_opt_out"])
+    leaderboard_membership_changed()
+
+
+def leaderboard_membership_changed() -> None:
+    """Call after an employee's opt-out, exclusion or team changed: Redis boards are rebuilt after commit.
+
+    (SQL boards read the flags live.) The rebuild is a queued task of about a second for 10,000 people.
+    """
     if redis_boards.enabled():
-        transaction.on_commit(lambda: leaderboard_redis_rebuild())
+        from .tasks import rebuild_redis_boards
+
+        transaction.on_commit(lambda: rebuild_redis_boards.delay())
 
 
 TRUNCS = {Period.WEEK: TruncWeek, Period.MONTH: TruncMonth, Period.QUARTER: TruncQuarter}

@@ -29,6 +29,12 @@ def award_weekly_streaks() -> int:
 
 
 @shared_task(acks_late=True)
+def rebuild_redis_boards() -> int:
+    """After a change of opt-out, exclusion or team: the current Redis boards from the period totals."""
+    return services.leaderboard_redis_rebuild()
+
+
+@shared_task(acks_late=True)
 def rebuild_leaderboards() -> dict:
     """Nightly: recompute period totals and Redis boards from the ledger (repairs any drift)."""
     return services.leaderboards_rebuild()

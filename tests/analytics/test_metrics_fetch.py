@@ -263,3 +263,33 @@ def test_linkedin_with_the_analytics_scope(fake, settings):
         "impressions": 900,
     }
     assert fake.linkedin_requests[0] == "(share:urn:li:share:7)"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_retried_pull_awards_engagement_points_once(fake):
+    share = make_share(network="x", external_id="4242")
+    fake.tweet("4242", likes=6, retweets=2, replies=1)
+    from analytics import tasks_metrics
+
+    tasks_metrics.fetch_metrics_batch.delay("x", [share.id]).get()
+    tasks_metrics.fetch_metrics_batch.delay("x", [share.id]).get()  # the broker redelivered it
+    fake.tweet("4242", likes=9, retweets=2, replies=1)
+    tasks_metrics.fetch_metrics_batch.delay("x", [share.id]).get()
+
+    likes = PointEntry.objects.filter(action=Action.LIKE, source_id=share.id)
+    assert sorted(likes.values_list("quantity", flat=True)) == [3, 6]
+    assert PointEntry.objects.filter(action=Action.REPOST).count() == 1
+    assert EngagementSnapshot.objects.filter(share=share).count() == 2
+
+
+@time_machine.travel(NOW, tick=False)
+def test_beat_task_pulls_due_shares_end_to_end(fake, django_capture_on_commit_callbacks):
+    from analytics import tasks_metrics
+
+    share = make_share(network="x", external_id="5151", published_at=NOW - dt.timedelta(minutes=30))
+    fake.tweet("5151", likes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks_metrics.enqueue_due_metrics.delay().get() == 1
+    assert ShareMetrics.objects.get(share=share).likes == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks_metrics.enqueue_due_metrics.delay().get() == 0  # pulled a moment ago: not due

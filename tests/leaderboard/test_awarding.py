@@ -236,3 +236,17 @@ def test_colleagues_points_stay_their_own(employee, colleague):
     services.points_award_share(share_id=make_share(user=employee).id)
     assert points_of(colleague) == 0
     assert UserFactory().point_entries.count() == 0
+
+
+def test_periodic_tasks_award_and_rebuild(employee, django_capture_on_commit_callbacks):
+    monday = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+    for week in (1, 2):
+        at = monday - dt.timedelta(days=7 * week)
+        with time_machine.travel(at, tick=False):
+            make_share(user=employee, published_at=at)
+            assert tasks.award_recent_points.delay().get()["shares"] == 1
+    with time_machine.travel(monday + dt.timedelta(days=1), tick=False):
+        assert tasks.award_weekly_streaks.delay().get() == 1
+        assert tasks.award_weekly_streaks.delay().get() == 0
+        assert tasks.rebuild_leaderboards.delay().get()["period_scores"] > 0
+    assert points_of(employee) == 40
