@@ -591,9 +591,11 @@ def points_award_recent(*, now: dt.datetime | None = None, window: dt.timedelta 
 
     now = now or timezone.now()
     since = now - window
+    # Shares are few: look back a month, so a worker that was down for days still awards them.
+    shares_since = now - max(window, dt.timedelta(days=30))
     share_ids = (
         Share.objects.filter(status=Share.Status.PUBLISHED)
-        .filter(Q(published_at__gte=since) | Q(published_at__isnull=True, created_at__gte=since))
+        .filter(Q(published_at__gte=shares_since) | Q(published_at__isnull=True, created_at__gte=shares_since))
         .exclude(short_link_id__in=PointEntry.objects.filter(action=Action.SHARE).values("source_id"))
         .values_list("id", flat=True)
     )
