@@ -107,7 +107,10 @@ def client_ip(meta: dict) -> str:
 def raw_click_from_request(*, link_id: int, request: HttpRequest, event_id: str = "") -> RawClick:
     """Only string slicing and dict lookups: classification is the drain's job."""
     meta = request.META
-    purpose = (meta.get("HTTP_SEC_PURPOSE") or meta.get("HTTP_PURPOSE") or meta.get("HTTP_X_MOZ") or "").lower()
+    purpose = (
+        meta.get("HTTP_SEC_PURPOSE") or meta.get("HTTP_PURPOSE") or meta.get("HTTP_X_PURPOSE") or meta.get("HTTP_X_MOZ")
+    )
+    purpose = purpose.lower() if purpose else ""
     session_key = ""
     if "HTTP_COOKIE" in meta:
         session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")[:MAX_SESSION]
@@ -119,7 +122,7 @@ def raw_click_from_request(*, link_id: int, request: HttpRequest, event_id: str 
         user_agent=meta.get("HTTP_USER_AGENT", "")[:MAX_UA],
         referer=meta.get("HTTP_REFERER", "")[:MAX_REFERER],
         method=request.method or "GET",
-        prefetch="prefetch" in purpose,
+        prefetch="prefetch" in purpose or "preview" in purpose,  # Safari's Top Sites send X-Purpose: preview
         session_key=session_key,
     )
 

@@ -6,7 +6,7 @@ import segno
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.http import require_safe
 
 from .selectors import link_for_code, link_resolve
 from .services import click_capture
@@ -33,8 +33,12 @@ def redirect(request: HttpRequest, code: str) -> HttpResponse:
     """302 to the link's target; the click goes to the buffer in one round trip.
 
     Also served by ShortLinkFastPathMiddleware, ahead of the session, CSRF, auth, locale and
-    messages middleware: nothing here may rely on request.user or request.session. Self-clicks
-    are recognised at drain time from the raw session cookie (see buffer.raw_click_from_request).
+    messages middleware: nothing here may rely on request.user or request.session.
+
+    Self-clicks: the raw session cookie goes into the buffer with the click, and the drain looks
+    the session up (analytics.services._session_user_ids); it is never stored. This only works
+    when the browser sends the app's session cookie to the short-link host, i.e. short links on
+    the app's own host, or SESSION_COOKIE_DOMAIN covering both.
     """
     if request.method not in ("GET", "HEAD"):
         response = HttpResponseNotAllowed(["GET", "HEAD"])  # a form POSTing to a short link is no click
@@ -59,7 +63,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def qr_code(request: HttpRequest, code: str, kind: str) -> HttpResponse:
     """The short link as a QR code (SVG for slides, PNG for everything else), for any existing link."""
     link = link_for_code(code=code)

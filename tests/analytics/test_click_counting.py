@@ -85,7 +85,13 @@ def test_head_request_is_not_counted(client, link, capture_mode):
 
 
 @pytest.mark.parametrize(
-    "header", [{"HTTP_PURPOSE": "prefetch"}, {"HTTP_SEC_PURPOSE": "prefetch;prerender"}, {"HTTP_X_MOZ": "prefetch"}]
+    "header",
+    [
+        {"HTTP_PURPOSE": "prefetch"},
+        {"HTTP_SEC_PURPOSE": "prefetch;prerender"},
+        {"HTTP_X_MOZ": "prefetch"},
+        {"HTTP_X_PURPOSE": "preview"},
+    ],
 )
 def test_prefetch_is_not_counted(client, link, capture_mode, header):
     visit(client, link, **header)
