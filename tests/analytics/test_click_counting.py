@@ -224,3 +224,42 @@ def test_clicks_counting_filters_by_time(client, link, capture_mode):
     assert clicks_counting(since=NOON + dt.timedelta(seconds=1)).count() == 0
     assert clicks_counting(until=NOON).count() == 0
     assert timezone.is_aware(Click.objects.get().clicked_at)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_direct_writes_of_the_same_visitor_count_one_unique(settings):
+    """The redirect's fallback path under concurrency: the unique index, not the code, decides who is first."""
+    import threading
+
+    from django.db import connection
+
+    from analytics.services import clicks_ingest
+    from shortlinks.buffer import RawClick
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the race needs PostgreSQL (DATABASE_URL)")
+    link = ShortLinkFactory()
+    at_ms = int(NOON.timestamp() * 1000)
+    barrier = threading.Barrier(6)
+    errors = []
+
+    def click(n: int):
+        try:
+            barrier.wait()
+            event = RawClick(event_id=f"d-{n}", link_id=link.pk, at_ms=at_ms, ip="198.51.100.5", user_agent=IPHONE)
+            clicks_ingest(events=[event])
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert Click.objects.count() == 6
+    assert Click.objects.filter(is_unique=True).count() == 1
+    rollup = ClickRollup.objects.get(link=link)
+    assert (rollup.clicks, rollup.unique_clicks) == (6, 1)

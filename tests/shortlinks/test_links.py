@@ -4,6 +4,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from shortlinks.models import CODE_ALPHABET, ShortLink
 from shortlinks.services import build_target_url, link_get_or_create, links_ensure_for_posts
@@ -123,3 +126,24 @@ def test_links_for_a_page_of_posts_are_created_in_a_constant_number_of_queries(e
     with django_assert_max_num_queries(1):
         again = links_ensure_for_posts(user=employee, posts=posts)
     assert {k: v.pk for k, v in again.items()} == {k: v.pk for k, v in links.items()}
+
+
+_param = st.text(alphabet="abcxyz_-.~%20+", min_size=1, max_size=8)
+
+
+@hypothesis_settings(max_examples=150, deadline=None)
+@given(
+    params=st.lists(st.tuples(_param, st.text(alphabet="abc123%+=/", max_size=8)), max_size=5),
+    fragment=st.text(alphabet="abc-_/?=&", max_size=10),
+    path=st.sampled_from(["", "/", "/blog/post", "/a%20b/"]),
+)
+def test_utm_building_keeps_every_other_parameter_and_the_fragment(params, fragment, path):
+    query = "&".join(f"{k}={v}" for k, v in params)
+    url = f"https://example.com{path}" + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
+    built = build_target_url(url=url, network="mastodon", utm_campaign="c-1", post_id=9)
+    parts = urlsplit(built)
+    assert parts.fragment == fragment
+    original_segments = [segment for segment in query.split("&") if segment]
+    assert parts.query.split("&")[: len(original_segments)] == original_segments
+    tags = parse_qs(parts.query)
+    assert tags["utm_source"][-1] == "mastodon" and tags["utm_content"][-1] == "post-9"
