@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -49,6 +50,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_points(request: HttpRequest) -> HttpResponse:
+    profile = getattr(request.user, "profile", None)
     paginator = Paginator(selectors.ledger_for(user_id=request.user.id), 50)
     page = paginator.get_page(request.GET.get("page"))
     positions = [
@@ -63,7 +65,9 @@ def my_points(request: HttpRequest) -> HttpResponse:
             "total": selectors.points_total(user_id=request.user.id),
             "badges": selectors.badges_for(user_id=request.user.id),
             "positions": positions,
-            "profile": getattr(request.user, "profile", None),
+            "profile": profile,
+            # Times in the employee's own zone (else the organisation's).
+            "tz": getattr(profile, "time_zone", "") or settings.ORGANISATION_TIME_ZONE,
         },
     )
 

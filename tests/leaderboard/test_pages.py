@@ -242,3 +242,10 @@ def test_engagement_admin_pages_render(client, advocacy_admin, employee):
         response = client.get(reverse(name))
         assert response.status_code == 200
         assert share.user.email in response.content.decode() or str(share) in response.content.decode()
+
+
+def test_my_points_shows_times_in_my_time_zone(client, employee):
+    EmployeeProfile.objects.filter(user=employee).update(time_zone="America/New_York")
+    award(employee, 4, dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC))
+    client.force_login(employee)
+    assert "25 Nov 2026, 07:00" in client.get(reverse("leaderboard:my_points")).content.decode()

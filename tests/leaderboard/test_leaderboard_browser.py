@@ -1,0 +1,74 @@
+"""The leaderboard and my-points pages on a phone, in a real browser (Debian's Chromium)."""
+
+import datetime as dt
+import os
+import shutil
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from tests.factories import PASSWORD, UserFactory
+
+from .boards import award
+
+CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 375, "height": 812}
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not shutil.which(CHROMIUM) and os.environ.get("ADVOCACY_REQUIRE_SERVICES") != "1",
+        reason="Debian's chromium is not installed",
+    ),
+]
+
+
+@pytest.fixture
+def phone_page(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+        page = browser.new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+        yield page
+        connections.close_all()
+        browser.close()
+
+
+def test_leaderboard_on_a_phone_highlights_me_below_the_top_50(live_server, transactional_db, phone_page, settings):
+    settings.LEADERBOARD_BACKEND = "sql"
+    now = timezone.now()
+    for i in range(55):
+        award(UserFactory(email=f"lb{i}@example.com", first_name=f"Advocate{i}"), 100 + i, now - dt.timedelta(hours=1))
+    me = UserFactory(email="me@example.com", first_name="Mia", last_name="Longname-Withaverylongsurname")
+    award(me, 3, now - dt.timedelta(hours=1))
+    page = phone_page
+    failures = []
+    page.on("response", lambda response: response.status >= 400 and failures.append((response.status, response.url)))
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", me.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/today/")
+    page.get_by_role("link", name="Leaderboard").click()
+    page.wait_for_url(f"{live_server.url}/leaderboard/")
+
+    mine = page.locator("tr.me")
+    assert mine.count() == 1
+    assert mine.first.inner_text().startswith("56")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot_dir = os.environ.get("ADVOCACY_SCREENSHOT_DIR")
+    if screenshot_dir:
+        mine.first.scroll_into_view_if_needed()
+        page.screenshot(path=os.path.join(screenshot_dir, "leaderboard-375.png"))
+    page.get_by_role("link", name="All time", exact=True).click()
+    assert "period=all" in page.url
+
+    page.get_by_role("link", name="My points", exact=True).click()
+    assert page.get_by_text("test award").first.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    if screenshot_dir:
+        page.screenshot(path=os.path.join(screenshot_dir, "my-points-375.png"), full_page=True)
+    assert failures == []
