@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import redis
 from django.conf import settings
@@ -85,9 +85,6 @@ class RawClick:
     def field_args(self) -> list[str | int]:
         """to_fields() flattened for XADD."""
         return [item for pair in self.to_fields().items() for item in pair]
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
     def with_direct_id(self) -> "RawClick":
         """A copy with an idempotency key of its own, for a click written without the buffer."""
@@ -211,15 +208,6 @@ def code_cache_set(code: str, link: tuple[int, str] | None) -> None:
         _failed(exc)
 
 
-def code_cache_forget(code: str) -> None:
-    client = get_client()
-    if client is not None:
-        try:
-            client.delete(CODE_KEY + code)
-        except redis.RedisError as exc:
-            _failed(exc)
-
-
 def buffer_append(click: RawClick) -> bool:
     """XADD the raw click; False when it could not be buffered (write it to the database instead)."""
     client = get_client()
@@ -268,7 +256,3 @@ def stream_ack(client: redis.Redis, entry_ids: list[str]) -> None:
     pipe.xack(STREAM, GROUP, *entry_ids)
     pipe.xdel(STREAM, *entry_ids)
     pipe.execute()
-
-
-def stream_backlog(client: redis.Redis) -> int:
-    return int(client.xlen(STREAM))
