@@ -62,8 +62,9 @@ def code_is_well_formed(code: str) -> bool:
 def link_resolve(*, code: str) -> ResolvedLink | None:
     """The link behind `code`, or None: in-process cache, then Redis, then the database.
 
-    Misses are cached too (briefly), so a flood of unknown codes does not reach the database.
-    Malformed codes are refused before any lookup.
+    Misses are cached too (briefly, here and in Redis), so an unknown code asked again does not
+    reach the database; malformed codes are refused before any lookup. (Distinct random codes
+    still cost one indexed query each: rate-limit floods at the proxy.)
     """
     now = time.monotonic()
     cached = _local.get(code)
