@@ -28,6 +28,7 @@ from networks.providers.base import (
     get_provider,
 )
 from networks.providers.metrics_common import is_deleted
+from networks.providers.metrics_linkedin import available as linkedin_metrics_available
 
 from .engagement import METRIC_FIELDS, EngagementSnapshot, ShareMetrics
 from .metrics_ratelimit import RateLimiter
@@ -45,6 +46,8 @@ MAX_AGE = AGE_TIERS[-1][0]
 SLACK = dt.timedelta(minutes=5)
 CLAIM_FOR = dt.timedelta(minutes=30)
 BATCH_SIZES = {"x": 100, "bluesky": 25, "mastodon": 1, "linkedin": 1}
+# HTTP requests one post costs in a lookup, where not one per batch (LinkedIn asks once per metric).
+REQUESTS_PER_POST = {"mastodon": 1, "linkedin": 4}
 # Networks whose lookups can mix posts of different employees (no per-employee token needed).
 SHARED_LOOKUP = {"bluesky"}
 
@@ -189,7 +192,11 @@ def metrics_pull_batch(*, network: str, share_ids: list[int], now: dt.datetime |
             _release(batch.share_ids, state=ShareMetrics.State.RECONNECT, attempted_at=now)
             continue
         limiter = RateLimiter.for_network(network, scope=batch.limiter_scope)
-        wait = limiter.acquire()
+        per_post = REQUESTS_PER_POST.get(network)
+        cost = 1 if per_post is None else per_post * len(group)
+        if network == "linkedin" and not linkedin_metrics_available(account):
+            cost = 0  # answered "unavailable" without asking LinkedIn
+        wait = limiter.acquire(cost=cost) if cost else 0.0
         if wait > 0:
             outcome.deferred.extend(batch.share_ids)
             outcome.retry_in = max(outcome.retry_in, wait)

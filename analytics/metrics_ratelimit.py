@@ -23,16 +23,20 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
+local cost = tonumber(ARGV[4])
 local blocked = redis.call('PTTL', KEYS[2])
 if blocked > 0 then return blocked end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
+local used = redis.call('ZCARD', KEYS[1])
+if used + cost <= limit then
+  for i = 1, cost do redis.call('ZADD', KEYS[1], now, ARGV[3] .. ':' .. i) end
   redis.call('PEXPIRE', KEYS[1], window)
   return 0
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return math.max(1, tonumber(oldest[2]) + window - now)
+-- Wait until enough of the oldest requests have left the window.
+local needed = used + cost - limit
+local freeing = redis.call('ZRANGE', KEYS[1], needed - 1, needed - 1, 'WITHSCORES')
+return math.max(1, tonumber(freeing[2]) + window - now)
 """
 
 # Block for at least ARGV[1] ms; a longer block already in place stays.
@@ -56,7 +60,7 @@ class _LocalWindow:
     blocked_until: dict[str, float] = {}
 
     @classmethod
-    def acquire(cls, key: str, limit: int, window: float) -> float:
+    def acquire(cls, key: str, limit: int, window: float, cost: int = 1) -> float:
         with cls.lock:
             now = time.monotonic()
             until = cls.blocked_until.get(key, 0.0)
@@ -65,10 +69,10 @@ class _LocalWindow:
             log = cls.logs.setdefault(key, deque())
             while log and log[0] <= now - window:
                 log.popleft()
-            if len(log) < limit:
-                log.append(now)
+            if len(log) + cost <= limit:
+                log.extend([now] * cost)
                 return 0.0
-            return max(0.001, log[0] + window - now)
+            return max(0.001, log[len(log) + cost - limit - 1] + window - now)
 
     @classmethod
     def block(cls, key: str, seconds: float) -> None:
@@ -99,10 +103,12 @@ class RateLimiter:
         limit, window = settings.METRICS_RATE_LIMITS.get(network, (60, 3600))
         return cls(f"{network}:{scope}" if scope else network, limit=limit, window=window)
 
-    def acquire(self) -> float:
-        """Take one request slot: 0.0 when granted, else the seconds to wait before asking again."""
+    def acquire(self, cost: int = 1) -> float:
+        """Take `cost` request slots at once: 0.0 when granted, else the seconds to wait before asking again."""
+        if cost > self.limit:
+            raise ValueError(f"{cost} requests can never fit a limit of {self.limit}.")
         if self.client is None:
-            return _LocalWindow.acquire(self.key, self.limit, self.window)
+            return _LocalWindow.acquire(self.key, self.limit, self.window, cost)
         wait_ms = self.client.eval(
             _ACQUIRE,
             2,
@@ -111,6 +117,7 @@ class RateLimiter:
             int(self.window * 1000),
             self.limit,
             uuid.uuid4().hex,
+            cost,
         )
         return int(wait_ms) / 1000
 

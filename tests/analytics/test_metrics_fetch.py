@@ -293,3 +293,21 @@ def test_beat_task_pulls_due_shares_end_to_end(fake, django_capture_on_commit_ca
     assert ShareMetrics.objects.get(share=share).likes == 1
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks_metrics.enqueue_due_metrics.delay().get() == 0  # pulled a moment ago: not due
+
+
+@time_machine.travel(NOW, tick=False)
+def test_linkedin_posts_cost_four_requests_each_against_the_limit(fake, settings):
+    settings.LINKEDIN_POST_ANALYTICS = True
+    settings.METRICS_RATE_LIMITS = {**settings.METRICS_RATE_LIMITS, "linkedin": (6, 3600)}
+    user = UserFactory()
+    account = make_account(user=user, network="linkedin")
+    first = make_share(network="linkedin", user=user, account=account, external_id="urn:li:share:8")
+    second = make_share(network="linkedin", user=user, account=account, external_id="urn:li:share:9", post=None)
+    fake.linkedin_post("urn:li:share:8", reactions=1)
+    fake.linkedin_post("urn:li:share:9", reactions=1)
+
+    done = metrics.metrics_pull_batch(network="linkedin", share_ids=[first.id])
+    held = metrics.metrics_pull_batch(network="linkedin", share_ids=[second.id])
+
+    assert done.recorded == 1 and len(fake.linkedin_requests) == 4
+    assert held.deferred == [second.id] and held.retry_in > 3500

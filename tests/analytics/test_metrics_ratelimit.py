@@ -74,3 +74,23 @@ def test_redis_block_from_a_429_stops_every_worker(redis_client):
     assert 44 < second.acquire() <= 45
     first.block(5)  # a shorter block does not cut the longer one short
     assert second.acquire() > 40
+
+
+def test_a_lookup_costing_several_requests_takes_several_slots():
+    limiter = RateLimiter("linkedin", limit=10, window=3600, redis_url="")
+    assert limiter.acquire(cost=4) == 0
+    assert limiter.acquire(cost=4) == 0
+    assert limiter.acquire(cost=4) > 0  # 12 > 10
+    assert limiter.acquire(cost=2) == 0
+    with pytest.raises(ValueError):
+        limiter.acquire(cost=11)
+
+
+@pytest.mark.redis
+def test_redis_lookup_costing_several_requests_takes_several_slots(redis_client):
+    limiter = RateLimiter("linkedin", limit=10, window=3600, redis_url=os.environ["REDIS_URL"])
+    assert limiter.acquire(cost=4) == 0
+    assert limiter.acquire(cost=4) == 0
+    assert 3590 < limiter.acquire(cost=4) <= 3600
+    assert limiter.acquire(cost=2) == 0
+    assert limiter.acquire() > 0
