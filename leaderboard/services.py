@@ -475,23 +475,23 @@ TRUNCS = {Period.WEEK: TruncWeek, Period.MONTH: TruncMonth, Period.QUARTER: Trun
 
 
 def _period_scores_rebuild() -> int:
-    """Recompute every PeriodScore from the ledger, in one transaction. Returns rows written."""
+    """Recompute every PeriodScore from the ledger, in one transaction. Returns the number of totals."""
     tz_name = str(organisation_tz())
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 # New awards wait (readers do not) until the totals match the ledger again.
                 cursor.execute("LOCK TABLE leaderboard_pointentry IN EXCLUSIVE MODE")
-                cursor.execute("DELETE FROM leaderboard_periodscore")
                 # One pass over the ledger for every period kind (GROUPING SETS), in the organisation's zone.
+                cursor.execute("DROP TABLE IF EXISTS leaderboard_rebuild")
                 cursor.execute(
                     """
-                    INSERT INTO leaderboard_periodscore (user_id, period, start, points)
+                    CREATE TEMPORARY TABLE leaderboard_rebuild ON COMMIT DROP AS
                     SELECT user_id,
                            CASE WHEN GROUPING(w) = 0 THEN 'week' WHEN GROUPING(m) = 0 THEN 'month'
-                                WHEN GROUPING(q) = 0 THEN 'quarter' ELSE 'all' END,
-                           COALESCE(w, m, q, %s::date),
-                           SUM(points)
+                                WHEN GROUPING(q) = 0 THEN 'quarter' ELSE 'all' END::varchar(8) AS period,
+                           COALESCE(w, m, q, %s::date) AS start,
+                           SUM(points)::integer AS points
                     FROM (SELECT user_id, points,
                                  date_trunc('week', occurred_at AT TIME ZONE %s)::date AS w,
                                  date_trunc('month', occurred_at AT TIME ZONE %s)::date AS m,
@@ -501,7 +501,25 @@ def _period_scores_rebuild() -> int:
                     """,
                     [ALL_TIME_START, tz_name, tz_name, tz_name],
                 )
-                return cursor.rowcount
+                total = cursor.rowcount
+                # Write only what differs: the nightly run over unchanged totals then touches nothing.
+                cursor.execute(
+                    "DELETE FROM leaderboard_periodscore s WHERE NOT EXISTS (SELECT 1 FROM leaderboard_rebuild r "
+                    "WHERE r.user_id = s.user_id AND r.period = s.period AND r.start = s.start)"
+                )
+                cursor.execute(
+                    "UPDATE leaderboard_periodscore s SET points = r.points FROM leaderboard_rebuild r "
+                    "WHERE r.user_id = s.user_id AND r.period = s.period AND r.start = s.start "
+                    "AND s.points <> r.points"
+                )
+                cursor.execute(
+                    "INSERT INTO leaderboard_periodscore (user_id, period, start, points) "
+                    "SELECT r.user_id, r.period, r.start, r.points FROM leaderboard_rebuild r "
+                    "WHERE NOT EXISTS (SELECT 1 FROM leaderboard_periodscore s "
+                    "WHERE r.user_id = s.user_id AND r.period = s.period AND r.start = s.start)"
+                )
+                cursor.execute("DROP TABLE leaderboard_rebuild")
+                return total
         PeriodScore.objects.all().delete()
         rows = []
         tz = organisation_tz()

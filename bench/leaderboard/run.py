@@ -129,6 +129,11 @@ def main() -> None:
     t2 = time.perf_counter()
     rebuild_sql_s, rebuild_redis_s = t1 - t0, t2 - t1
     log(f"rebuild: {scores} period totals in {rebuild_sql_s:.1f} s, {members} Redis entries in {rebuild_redis_s:.1f} s")
+    # The nightly case: the same rebuild again when (almost) nothing changed.
+    t3 = time.perf_counter()
+    services.leaderboards_rebuild(now=now)
+    rebuild_again_s = time.perf_counter() - t3
+    log(f"rebuild again over unchanged totals: {rebuild_again_s:.1f} s")
 
     # --- Queries ----------------------------------------------------------------------
     figures: dict[str, float | int | bool | str] = {}
@@ -188,12 +193,15 @@ def main() -> None:
         "rebuild_sql_s": round(rebuild_sql_s, 2),
         "rebuild_redis_s": round(rebuild_redis_s, 2),
         "rebuild_s": round(rebuild_s, 2),
+        "rebuild_unchanged_s": round(rebuild_again_s, 2),
         "redis_p99_vs_goal": round(redis_p99 / GOALS["redis_p99_ms"], 3),
         "sql_p99_vs_goal": round(sql_p99 / GOALS["sql_p99_ms"], 3),
         "rebuild_vs_goal": round(rebuild_s / GOALS["rebuild_s"], 3),
         "sql_vs_redis_p99": round(sql_p99 / redis_p99, 1) if redis_p99 else None,
         "redis_and_sql_answers_match": answers_match,
-        "goals_met": redis_p99 < GOALS["redis_p99_ms"] and sql_p99 < GOALS["sql_p99_ms"] and rebuild_s < GOALS["rebuild_s"],
+        "goals_met": (
+            redis_p99 < GOALS["redis_p99_ms"] and sql_p99 < GOALS["sql_p99_ms"] and rebuild_s < GOALS["rebuild_s"]
+        ),
         "total_s": round(time.perf_counter() - started, 1),
     }
     print(json.dumps(result))
