@@ -502,21 +502,17 @@ def _period_scores_rebuild() -> int:
                     [ALL_TIME_START, tz_name, tz_name, tz_name],
                 )
                 total = cursor.rowcount
+                cursor.execute("ANALYZE leaderboard_rebuild")
                 # Write only what differs: the nightly run over unchanged totals then touches nothing.
                 cursor.execute(
                     "DELETE FROM leaderboard_periodscore s WHERE NOT EXISTS (SELECT 1 FROM leaderboard_rebuild r "
                     "WHERE r.user_id = s.user_id AND r.period = s.period AND r.start = s.start)"
                 )
                 cursor.execute(
-                    "UPDATE leaderboard_periodscore s SET points = r.points FROM leaderboard_rebuild r "
-                    "WHERE r.user_id = s.user_id AND r.period = s.period AND r.start = s.start "
-                    "AND s.points <> r.points"
-                )
-                cursor.execute(
                     "INSERT INTO leaderboard_periodscore (user_id, period, start, points) "
-                    "SELECT r.user_id, r.period, r.start, r.points FROM leaderboard_rebuild r "
-                    "WHERE NOT EXISTS (SELECT 1 FROM leaderboard_periodscore s "
-                    "WHERE r.user_id = s.user_id AND r.period = s.period AND r.start = s.start)"
+                    "SELECT user_id, period, start, points FROM leaderboard_rebuild "
+                    "ON CONFLICT ON CONSTRAINT one_score_per_user_period DO UPDATE SET points = EXCLUDED.points "
+                    "WHERE leaderboard_periodscore.points <> EXCLUDED.points"
                 )
                 cursor.execute("DROP TABLE leaderboard_rebuild")
                 return total
