@@ -110,12 +110,16 @@ class Batch:
     limiter_scope: str = ""
 
 
+def _per_account(network: str) -> bool:
+    """Whether lookups use the employee's own token (else the app's, or none), so batch per account."""
+    return network not in SHARED_LOOKUP and not (network == "x" and settings.X_BEARER_TOKEN)
+
+
 def metrics_batches(*, shares: list[Share]) -> list[Batch]:
     """Group shares into lookups: per network (and per account where the token is the employee's)."""
     groups: dict[tuple[str, int | None], list[Share]] = defaultdict(list)
     for share in shares:
-        per_account = share.network not in SHARED_LOOKUP and not (share.network == "x" and settings.X_BEARER_TOKEN)
-        groups[(share.network, share.account_id if per_account else None)].append(share)
+        groups[(share.network, share.account_id if _per_account(share.network) else None)].append(share)
     batches = []
     for (network, _), members in groups.items():
         size = BATCH_SIZES[network]
@@ -187,7 +191,7 @@ def metrics_pull_batch(*, network: str, share_ids: list[int], now: dt.datetime |
         if outcome.deferred:  # a 429 earlier in this run: do not knock again
             outcome.deferred.extend(batch.share_ids)
             continue
-        account = group[0].account if (network not in SHARED_LOOKUP) else None
+        account = group[0].account if _per_account(network) else None
         if account is not None and account.health == ConnectedAccount.Health.NEEDS_RECONNECT:
             _release(batch.share_ids, state=ShareMetrics.State.RECONNECT, attempted_at=now)
             continue
@@ -205,10 +209,13 @@ def metrics_pull_batch(*, network: str, share_ids: list[int], now: dt.datetime |
         try:
             results = provider.fetch_metrics(account=account, external_ids=list(by_external))
         except AuthExpired as exc:
-            if account is not None:
-                from networks.services import account_flag_reconnect
+            if account is None:  # the app's own token: an admin must fix it, no employee can
+                logger.error("metrics: %s refused the app's token: %s", network, exc.message)
+                _metrics_failed(batch.share_ids, exc, now=now, attempted=True)
+                continue
+            from networks.services import account_flag_reconnect
 
-                account_flag_reconnect(account_id=account.id, reason=f"Metrics: {exc.message}")
+            account_flag_reconnect(account_id=account.id, reason=f"Metrics: {exc.message}")
             _release(
                 batch.share_ids, state=ShareMetrics.State.RECONNECT, attempted_at=now, last_error=exc.message[:500]
             )

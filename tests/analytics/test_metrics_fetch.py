@@ -139,7 +139,7 @@ def test_x_401_with_the_app_token_marks_the_batch_without_crashing(fake, setting
     share = make_share(network="x", external_id="1")
     outcome = metrics.metrics_pull_batch(network="x", share_ids=[share.id])
     assert outcome.recorded == 0
-    assert ShareMetrics.objects.get(share=share).state == "reconnect"
+    assert ShareMetrics.objects.get(share=share).state == "error"
 
 
 def _previously_measured(share, likes=5):
@@ -311,3 +311,31 @@ def test_linkedin_posts_cost_four_requests_each_against_the_limit(fake, settings
 
     assert done.recorded == 1 and len(fake.linkedin_requests) == 4
     assert held.deferred == [second.id] and held.retry_in > 3500
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_bad_app_token_does_not_flag_the_employees_accounts(fake, settings):
+    settings.X_BEARER_TOKEN = "revoked-app-token"
+    user = UserFactory()
+    account = make_account(user=user, network="x")
+    share = make_share(network="x", user=user, account=account, external_id="31")
+
+    metrics.metrics_pull_batch(network="x", share_ids=[share.id])
+
+    account.refresh_from_db()
+    assert account.health == ConnectedAccount.Health.OK
+    row = ShareMetrics.objects.get(share=share)
+    assert (row.state, row.last_error) == ("error", "X: Unauthorized")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_x_with_the_employees_token_flags_that_account_on_401(fake, settings):
+    settings.X_BEARER_TOKEN = ""
+    user = UserFactory()
+    account = make_account(user=user, network="x", token="expired")
+    share = make_share(network="x", user=user, account=account, external_id="32")
+
+    metrics.metrics_pull_batch(network="x", share_ids=[share.id])
+
+    account.refresh_from_db()
+    assert account.health == ConnectedAccount.Health.NEEDS_RECONNECT
