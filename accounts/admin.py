@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .models import EmployeeProfile, Location, Team, User
+from .services import profile_changed
 
 
 class EmployeeProfileInline(admin.StackedInline):
@@ -37,6 +38,12 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    def save_formset(self, request, form, formset, change):
+        changed = {name for f in formset.forms for name in f.changed_data}
+        super().save_formset(request, form, formset, change)
+        if formset.model is EmployeeProfile:
+            profile_changed(changed_fields=changed)
 
     @admin.display(description="team")
     def team(self, obj: User) -> str:

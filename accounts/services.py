@@ -50,3 +50,15 @@ def user_role(*, user: User) -> str:
         if role in names:
             return role
     return EMPLOYEE
+
+
+# Profile fields that decide who appears on which leaderboard.
+LEADERBOARD_FIELDS = {"team", "leaderboard_opt_out", "leaderboard_excluded"}
+
+
+def profile_changed(*, changed_fields: set[str]) -> None:
+    """Tell the leaderboards when a change moves someone between boards (team, opt-out, exclusion)."""
+    if changed_fields & LEADERBOARD_FIELDS:
+        from leaderboard.services import leaderboard_membership_changed
+
+        leaderboard_membership_changed()

@@ -31,3 +31,26 @@ def test_bad_settings_are_refused_and_nothing_changes(client, employee):
 
 def test_settings_need_login(client, db):
     assert client.get("/me/settings/").status_code == 302
+
+
+def test_opting_out_in_settings_takes_me_off_the_public_board(
+    client, employee, colleague, django_capture_on_commit_callbacks
+):
+    """With Redis boards the change is applied by a rebuild after commit; SQL boards read the flag live."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from leaderboard.selectors import leaderboard_top
+    from tests.leaderboard.boards import award
+
+    award(employee, 30, timezone.now() - dt.timedelta(minutes=5))
+    award(colleague, 10, timezone.now() - dt.timedelta(minutes=5))
+    assert [s.user_id for s in leaderboard_top(period="all", backend="sql")] == [employee.pk, colleague.pk]
+    client.force_login(employee)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/me/settings/",
+            {"language": "en", "time_zone": "UTC", "digest_hour": "8", "leaderboard_opt_out": "on"},
+        )
+    assert [s.user_id for s in leaderboard_top(period="all", backend="sql")] == [colleague.pk]
