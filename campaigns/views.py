@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from leaderboard.selectors import post_stats_for_posts
 from shortlinks.services import links_for_today
 
 from .selectors import posts_for_today
@@ -15,8 +16,13 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def today(request: HttpRequest) -> HttpResponse:
     posts = list(posts_for_today(user=request.user))
-    short_links = links_for_today(user=request.user, posts=posts)  # read by shortlinks/_variant_link.html
-    return render(request, "campaigns/today.html", {"posts": posts, "short_links": short_links})
+    context = {
+        "posts": posts,
+        # Batched per page, read by the partials each app includes on Today.
+        "short_links": links_for_today(user=request.user, posts=posts),
+        "post_stats": post_stats_for_posts(user=request.user, posts=posts),
+    }
+    return render(request, "campaigns/today.html", context)
 
 
 @never_cache

@@ -1,18 +1,20 @@
 from django import template
 
-from analytics.metrics import share_stats_for_post, unique_clicks_for_post
-from leaderboard.selectors import post_points
+from leaderboard.selectors import post_stats_for_posts
 
 register = template.Library()
 
 
-@register.simple_tag
-def post_stats(post, user) -> dict:
-    """My points, counted clicks and per-share engagement for one post (Today page)."""
+@register.simple_tag(takes_context=True)
+def post_stats(context, post, user) -> dict:
+    """My points, counted clicks and per-share engagement for one post (Today page).
+
+    Reads `post_stats` from the context (campaigns.views.today computes it for every post in
+    three queries); without it, computes this post's alone.
+    """
     if not getattr(user, "is_authenticated", False):
         return {}
-    return {
-        "points": post_points(user_id=user.id, post_id=post.id),
-        "clicks": unique_clicks_for_post(user_id=user.id, post_id=post.id),
-        "shares": share_stats_for_post(user_id=user.id, post_id=post.id),
-    }
+    computed = context.get("post_stats")
+    if computed is not None and post.pk in computed:
+        return computed[post.pk]
+    return post_stats_for_posts(user=user, posts=[post])[post.pk]

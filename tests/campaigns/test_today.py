@@ -76,3 +76,23 @@ def test_login_with_wrong_password_shows_an_error(client, employee):
 def test_open_signup_is_closed_by_default(client, db):
     response = client.get("/accounts/signup/")
     assert "closed" in response.content.decode().lower()
+
+
+def test_today_costs_the_same_queries_for_3_or_12_posts(client, employee):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_today() -> int:
+        client.get("/today/")  # first view creates the short links
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/today/")
+        assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    client.force_login(employee)
+    for _ in range(3):
+        SuggestedPostFactory()
+    few = queries_for_today()
+    for _ in range(9):
+        SuggestedPostFactory()
+    assert queries_for_today() == few
