@@ -39,6 +39,22 @@ class UserAdmin(DjangoUserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
 
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # A person's derived history (clicks, ledger entries, shares) is read-only in the admin but
+        # goes with them: whoever may delete people may delete that too (erasure requests).
+        if request.user.has_perm("accounts.delete_user"):
+            perms_needed = set()
+        return deleted, model_count, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        profile_changed(changed_fields={"leaderboard_excluded"})  # boards without them
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        profile_changed(changed_fields={"leaderboard_excluded"})
+
     def save_formset(self, request, form, formset, change):
         changed = {name for f in formset.forms for name in f.changed_data}
         super().save_formset(request, form, formset, change)

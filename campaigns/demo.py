@@ -711,7 +711,7 @@ CAMPAIGNS = [
     ),
 ]
 
-SEEDED_KINDS = ("teams", "locations", "people", "topics", "campaigns", "posts")
+SEEDED_KINDS = ("teams", "locations", "people", "topics", "campaigns", "posts", "shares", "clicks")
 REJECTION_REASON = "Please check with the partners named before this goes out, and link their own posts."
 
 
@@ -740,10 +740,14 @@ def _noop_progress(label: str, done: int, total: int) -> None:
 # --- Seeding ---------------------------------------------------------------------------
 
 
-def seed_demo(*, progress: ProgressCallback | None = None, now: dt.datetime | None = None) -> SeedResult:
+def seed_demo(
+    *, progress: ProgressCallback | None = None, now: dt.datetime | None = None, activity: bool = True
+) -> SeedResult:
     """Create the demo organisation, campaigns and posts; idempotent.
 
-    Dates are relative to `now` at the first run; later runs leave them alone. Raises
+    With `activity`, employees have also shared through share dialogs and earned clicks (so the
+    leaderboards and "my points" have something to show). Dates are relative to `now` at the
+    first run; later runs leave them alone. Raises
     ValidationError if a piece of demo copy no longer fits a network's rules (a bug in the data).
     """
     progress = progress or _noop_progress
@@ -756,6 +760,8 @@ def seed_demo(*, progress: ProgressCallback | None = None, now: dt.datetime | No
     staff = [User.objects.get(email=demo_email(p.first_name, p.last_name)) for p in PEOPLE if p.role != EMPLOYEE]
     campaigns = campaigns_seed(staff=staff, teams=teams, now=now, result=result, progress=progress)
     posts_seed(campaigns=campaigns, topics=topics, staff=staff, now=now, result=result, progress=progress)
+    if activity:
+        activity_seed(now=now, result=result, progress=progress)
     result.logins = demo_logins()
     return result
 
@@ -1102,3 +1108,94 @@ def demo_counts() -> dict[str, int]:
 
 def site_hint() -> str:
     return f"{settings.SITE_URL}/"
+
+
+# --- Activity: shares through share dialogs and the clicks they earned --------------------------
+
+DEMO_SHARE_NETWORKS = (Network.LINKEDIN, Network.X, Network.MASTODON, Network.BLUESKY)
+DEMO_REFERRERS = {
+    Network.LINKEDIN: "https://www.linkedin.com/",
+    Network.X: "https://t.co/",
+    Network.MASTODON: "https://mastodon.social/",
+    Network.BLUESKY: "https://bsky.app/",
+}
+DEMO_BROWSERS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/18.1 Safari/605.1.15",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/18.1 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+)
+# Some traffic that must not count: a preview fetcher and a crawler.
+DEMO_NON_HUMANS = (
+    "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+)
+
+
+def activity_seed(*, now: dt.datetime, result: SeedResult, progress: ProgressCallback) -> None:
+    """Share-dialog shares and their clicks for most employees, then points and leaderboards.
+
+    Runs once: a database that already holds demo clicks is left alone (a later run would draw
+    other people and posts after a deletion). Clicks carry fixed event ids and awarding is
+    idempotent, so an interrupted first run completes without duplicates.
+    """
+    from analytics.services import clicks_ingest
+    from leaderboard.services import leaderboards_rebuild, points_sync_clicks
+    from networks.models import Share
+    from shortlinks.buffer import RawClick
+    from shortlinks.services import link_get_or_create
+
+    from analytics.models import Click
+
+    if Click.objects.filter(event_id__startswith="demo-").exists():
+        return
+    posts = list(
+        SuggestedPost.objects.current(now).select_related("campaign").prefetch_related("variants").order_by("pk")
+    )
+    people = list(User.objects.filter(is_active=True).order_by("pk"))
+    if not posts or not people:
+        return
+    rng = random.Random(2026)
+    events: list = []
+    for done, person in enumerate(people, start=1):
+        progress("Activity", done, len(people))
+        if rng.random() < 0.3:  # not everyone shares
+            continue
+        for post in rng.sample(posts, k=min(len(posts), rng.randint(1, 4))):
+            network = rng.choice(DEMO_SHARE_NETWORKS)
+            link = link_get_or_create(user=person, post=post, network=network)
+            variant = post.variant_for(network)
+            _, created = Share.objects.get_or_create(
+                user=person,
+                post=post,
+                network=network,
+                route=Share.Route.INTENT,
+                defaults={
+                    "short_link": link,
+                    "status": Share.Status.OPENED,
+                    "text": variant.share_text(link.short_url) if variant else link.short_url,
+                },
+            )
+            result.add("shares", int(created))
+            hours_live = max(1, int((now - max(post.publish_at, now - dt.timedelta(days=14))).total_seconds() // 3600))
+            for n in range(int(rng.paretovariate(1.4) * 2)):
+                agent = rng.choice(DEMO_NON_HUMANS) if rng.random() < 0.1 else rng.choice(DEMO_BROWSERS)
+                at = now - dt.timedelta(hours=rng.randint(0, hours_live), minutes=rng.randint(0, 59))
+                events.append(
+                    RawClick(
+                        event_id=f"demo-{link.pk}-{n}",
+                        link_id=link.pk,
+                        at_ms=int(at.timestamp() * 1000),
+                        ip=f"198.51.100.{rng.randint(1, 254)}",  # documentation range; never stored
+                        user_agent=agent,
+                        referer=DEMO_REFERRERS[network],
+                    )
+                )
+    for start in range(0, len(events), 500):
+        ingested = clicks_ingest(events=events[start : start + 500])
+        result.add("clicks", ingested.clicks)
+    points_sync_clicks(since=now - dt.timedelta(days=30))
+    leaderboards_rebuild(now=now)

@@ -120,7 +120,7 @@ class Share(models.Model):
     account = models.ForeignKey(
         ConnectedAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="shares"
     )
-    short_link = models.ForeignKey("shortlinks.ShortLink", on_delete=models.PROTECT, related_name="shares")
+    short_link = models.ForeignKey("shortlinks.ShortLink", on_delete=models.RESTRICT, related_name="shares")
     route = models.CharField(max_length=8, choices=Route.choices)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
     text = models.TextField()

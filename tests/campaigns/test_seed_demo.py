@@ -174,7 +174,16 @@ def test_second_run_restores_only_what_was_deleted(seed_output, db):
     SuggestedPost.objects.get(title="Atlas 3.0 is here").delete()
     User.objects.get(email="michael.johnson@northwind.example").delete()
     result = seed_demo()
-    assert result.created == {"teams": 0, "locations": 0, "people": 1, "topics": 0, "campaigns": 0, "posts": 1}
+    assert result.created == {
+        "teams": 0,
+        "locations": 0,
+        "people": 1,
+        "topics": 0,
+        "campaigns": 0,
+        "posts": 1,
+        "shares": 0,  # activity is seeded once
+        "clicks": 0,
+    }
     restored = SuggestedPost.objects.get(title="Atlas 3.0 is here")
     assert restored.status == PostStatus.PUBLISHED and restored.renditions.count() == 6
     assert SuggestedPost.objects.count() == 40 and User.objects.count() == 60
@@ -294,3 +303,17 @@ def test_seed_on_an_unmigrated_database_says_to_migrate(db, monkeypatch):
     monkeypatch.setattr(command, "seed_demo", no_tables)
     with pytest.raises(CommandError, match=r"auth_group.*Run `manage.py migrate` first"):
         call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_seed_gives_the_leaderboard_and_my_points_something_to_show(seed_output, db, client):
+    from analytics.models import Click, FilteredHit
+    from leaderboard.models import PointEntry
+    from leaderboard.selectors import leaderboard_top
+    from networks.models import Share
+
+    assert Share.objects.filter(route=Share.Route.INTENT).count() >= 50
+    assert Click.objects.count() >= 200
+    assert FilteredHit.objects.exists()  # the demo's crawler and preview traffic was not counted
+    assert PointEntry.objects.filter(action="unique_click").count() == Click.objects.counting().count()
+    top = leaderboard_top(period="all", backend="sql")
+    assert len(top) >= 10 and top[0].points > top[-1].points
