@@ -1142,13 +1142,12 @@ def activity_seed(*, now: dt.datetime, result: SeedResult, progress: ProgressCal
     other people and posts after a deletion). Clicks carry fixed event ids and awarding is
     idempotent, so an interrupted first run completes without duplicates.
     """
+    from analytics.models import Click
     from analytics.services import clicks_ingest
     from leaderboard.services import leaderboards_rebuild, points_sync_clicks
     from networks.models import Share
     from shortlinks.buffer import RawClick
     from shortlinks.services import link_get_or_create
-
-    from analytics.models import Click
 
     if Click.objects.filter(event_id__startswith="demo-").exists():
         return
