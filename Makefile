@@ -47,6 +47,8 @@ bench: bench-redirect bench-leaderboard
 # Redirect throughput vs a baseline view and a naive redirect (gunicorn, PostgreSQL, Redis, DEBUG off).
 # Needs wrk (apt-get install wrk). BENCH_DATABASE_URL / BENCH_REDIS_URL pick a database and Redis DB of its own.
 bench-redirect: venv
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || \
+		(echo "bench-redirect needs wrk (apt-get install wrk)" && exit 1)
 	@$(BIN)/python bench/redirect/run.py
 
 # Leaderboards: 10,000 employees, 2,000,000 ledger entries; top-50 + my rank from Redis and SQL, full rebuild.

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/adv_points_bench")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 EMPLOYEES = int(os.environ.get("BENCH_EMPLOYEES", "10000"))
 TEAMS = int(os.environ.get("BENCH_TEAMS", "50"))
 ENTRIES = int(os.environ.get("BENCH_ENTRIES", "2000000"))
@@ -69,9 +69,7 @@ def main() -> None:
     from leaderboard import redis_boards, selectors, services
     from leaderboard.models import Period
 
-    # Migrated apps first: the apps without migrations (created by syncdb) point at their tables.
     call_command("migrate", verbosity=0)
-    call_command("migrate", run_syncdb=True, verbosity=0)
     client = redis_boards.client()
     stale = list(client.scan_iter(match=f"{redis_boards.PREFIX}:*"))
     if stale:

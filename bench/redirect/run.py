@@ -10,8 +10,8 @@ Then p99 at ~75% of (a)'s maximum rate, then an exact phase (a bounded Python cl
 knows what each request is), then the drain, then the check: every 302 of (a) stored exactly
 once, and the exact phase's humans/bots stored as such.
 
-Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/adv_links),
-BENCH_REDIS_URL (default redis://127.0.0.1:6379/1, flushed: use a Redis DB of your own),
+Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/advocacy_bench_redirect),
+BENCH_REDIS_URL (default redis://127.0.0.1:6379/13, flushed: use a Redis DB of your own),
 BENCH_SECONDS (6), BENCH_ROUNDS (5), BENCH_WORKERS (2 x cores + 1), BENCH_CONNECTIONS (16), BENCH_PORT (8765).
 """
 
@@ -32,8 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/adv_links")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1")
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/advocacy_bench_redirect")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "6"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))  # gunicorn's advice
@@ -72,9 +72,10 @@ def ensure_database() -> None:
 
     name = DB_URL.rsplit("/", 1)[1]
     admin = DB_URL.rsplit("/", 1)[0] + "/postgres"
+    # A fresh database every run: the figures never depend on what an earlier run left behind.
     with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def django_setup() -> None:
@@ -93,9 +94,7 @@ def seed() -> list[str]:
     from shortlinks.models import ShortLink, new_code
     from shortlinks.services import build_target_url
 
-    # Migrated apps first, then tables straight from the models for the apps without migrations yet.
     call_command("migrate", verbosity=0, interactive=False)
-    call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
     call_command("collectstatic", verbosity=0, interactive=False)
     if ShortLink.objects.count() < LINKS + EXACT_LINKS:
         from django.utils import timezone
