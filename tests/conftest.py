@@ -1,6 +1,8 @@
 import os
+import shutil
 
 import pytest
+from django.db import connections
 
 from accounts.roles import ADVOCACY_ADMIN, CONTENT_MANAGER
 from tests.factories import PASSWORD, UserFactory
@@ -57,3 +59,38 @@ def redis_client():
     client.flushdb()
     yield client
     client.flushdb()
+
+
+CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 375, "height": 812}
+
+
+@pytest.fixture
+def chromium(monkeypatch):
+    """Debian's Chromium driven by Playwright; skipped where it is not installed (never in CI)."""
+    if not shutil.which(CHROMIUM) and os.environ.get("ADVOCACY_REQUIRE_SERVICES") != "1":
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        # Connections opened inside Playwright's context would keep PostgreSQL from dropping the test database.
+        connections.close_all()
+        browser.close()
+
+
+@pytest.fixture
+def phone_page(chromium):
+    return chromium.new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)

@@ -1,41 +1,17 @@
 """The post admin's live character count, in a real browser (Debian's Chromium)."""
 
-import os
-import shutil
-
 import pytest
-from django.db import connections
 
 from accounts.roles import CONTENT_MANAGER
 from campaigns.models import PostStatus
 from tests.factories import PASSWORD, SuggestedPostFactory, UserFactory
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM) and os.environ.get("ADVOCACY_REQUIRE_SERVICES") != "1",
-        reason="Debian's chromium is not installed",
-    ),
-]
+pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
-def browser_page(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        page = browser.new_page()
-        yield page
-        # Connections opened inside Playwright's context would keep PostgreSQL from dropping the test database.
-        connections.close_all()
-        browser.close()
+def browser_page(chromium):
+    return chromium.new_page()
 
 
 def test_variant_counter_counts_the_network_way_and_flags_overflow(live_server, transactional_db, browser_page):

@@ -1,50 +1,16 @@
 """The Today page on a phone, in a real browser (Debian's Chromium), with the demo data."""
 
 import os
-import shutil
 from urllib.parse import urlsplit
 
 import pytest
-from django.db import connections
 
 from accounts.models import User
 from campaigns.demo import DEMO_PASSWORD, demo_logins, seed_demo
 from campaigns.selectors import posts_for_today
+from tests.conftest import PHONE
 
-CHROMIUM = "/usr/bin/chromium"
-PHONE = {"width": 375, "height": 812}
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM) and os.environ.get("ADVOCACY_REQUIRE_SERVICES") != "1",
-        reason="Debian's chromium is not installed",
-    ),
-]
-
-
-@pytest.fixture
-def phone_page(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        page = browser.new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-        yield page
-        # Connections opened by the test live in Playwright's greenlet context: close them here, or
-        # they leak past the test and PostgreSQL refuses to drop the test database at the end.
-        connections.close_all()
-        browser.close()
+pytestmark = [pytest.mark.browser]
 
 
 def test_employee_logs_in_and_reads_today_on_a_phone(live_server, transactional_db, phone_page):

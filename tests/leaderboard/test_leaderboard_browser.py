@@ -2,38 +2,16 @@
 
 import datetime as dt
 import os
-import shutil
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
+from tests.conftest import PHONE
 from tests.factories import PASSWORD, UserFactory
 
 from .boards import award
 
-CHROMIUM = "/usr/bin/chromium"
-PHONE = {"width": 375, "height": 812}
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM) and os.environ.get("ADVOCACY_REQUIRE_SERVICES") != "1",
-        reason="Debian's chromium is not installed",
-    ),
-]
-
-
-@pytest.fixture
-def phone_page(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
-        page = browser.new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-        yield page
-        connections.close_all()
-        browser.close()
+pytestmark = [pytest.mark.browser]
 
 
 def test_leaderboard_on_a_phone_highlights_me_below_the_top_50(live_server, transactional_db, phone_page, settings):
