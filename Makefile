@@ -36,8 +36,12 @@ run: seed
 	$(RUN_ENV) $(BIN)/celery -A advocacy beat --loglevel=INFO > var/log/beat.log 2>&1 & \
 	$(RUN_ENV) $(BIN)/python manage.py runserver 0.0.0.0:$(PORT)
 
+# mypy (django-stubs) covers the typed core: services, selectors and the network providers.
+TYPED := $(wildcard */services.py */selectors.py) networks/providers
+
 lint: venv
 	@$(BIN)/ruff check .
+	@DEBUG=1 $(BIN)/mypy --follow-imports=silent $(TYPED)
 
 test: venv lint
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -5,6 +5,7 @@ Ranking: points high to low; ties share a rank (1, 1, 3) and are listed in user-
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.utils import timezone
@@ -52,7 +53,7 @@ def _ranked(pairs: list[tuple[int, int]]) -> list[Standing]:
 
     Within a list cut from the top, an item's rank is 1 + the number of items above it with more points.
     """
-    standings = []
+    standings: list[Standing] = []
     for i, (user_id, points) in enumerate(pairs):
         if i and points == pairs[i - 1][1]:
             rank = standings[-1].rank
@@ -83,9 +84,9 @@ def leaderboard_top(
     start = period_start(period, now or timezone.now())
     if _backend(backend) == "redis":
         key = redis_boards.board_key(period, start, team_id=team_id)
-        rows = redis_boards.client().zrange(key, 0, limit - 1, withscores=True)
+        members = cast(list[tuple[bytes, float]], redis_boards.client().zrange(key, 0, limit - 1, withscores=True))
         # Ties at the cut may continue beyond the list: ranks are still right for what is shown.
-        return _ranked([(redis_boards.user_id_of(m), int(-s)) for m, s in rows])
+        return _ranked([(redis_boards.user_id_of(m), int(-s)) for m, s in members])
     rows = _public_scores(period, start, team_id).order_by("-points", "user_id").values_list("user_id", "points")
     return _ranked(list(rows[:limit]))
 
@@ -151,8 +152,11 @@ def team_leaderboard(*, period: str, now: dt.datetime | None = None, backend: st
         .annotate(n=Count("id"))
     )
     if _backend(backend) == "redis":
-        rows = redis_boards.client().zrange(redis_boards.teams_key(period, start), 0, -1, withscores=True)
-        totals = {int(m): int(s) for m, s in rows}
+        teams = cast(
+            list[tuple[bytes, float]],
+            redis_boards.client().zrange(redis_boards.teams_key(period, start), 0, -1, withscores=True),
+        )
+        totals = {int(m): int(s) for m, s in teams}
     else:
         totals = dict(
             PeriodScore.objects.filter(period=period, start=start, user__profile__team__isnull=False)

@@ -435,7 +435,7 @@ def badges_update(*, user_id: int) -> list[str]:
     shares = PointEntry.objects.filter(user_id=user_id, action=Action.SHARE).count()
     clicks = PointEntry.objects.filter(user_id=user_id, action=Action.UNIQUE_CLICK).count()
     clicks -= PointEntry.objects.filter(user_id=user_id, action=Action.CLICK_REVERSAL).count()
-    new = []
+    new: list[str] = []
     for threshold, badge in SHARE_BADGES:
         if shares >= threshold and badge_award(user_id=user_id, badge=badge):
             new.append(badge)

@@ -19,6 +19,7 @@ import random
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import cast
 
 import requests
 from django.conf import settings
@@ -47,8 +48,8 @@ from .providers import (
     Transient,
     get_provider,
 )
-from .providers.bluesky import ACCESS_LIFETIME, normalise_handle, record_key
-from .providers.mastodon import normalise_instance
+from .providers.bluesky import ACCESS_LIFETIME, BlueskyProvider, normalise_handle, record_key
+from .providers.mastodon import MastodonProvider, normalise_instance
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,14 @@ LINKEDIN_TOKEN_LIFETIME = dt.timedelta(days=60)
 
 
 # --- Share text and image ------------------------------------------------------------------
+
+
+def _mastodon() -> MastodonProvider:
+    return cast(MastodonProvider, get_provider(Network.MASTODON))
+
+
+def _bluesky() -> BlueskyProvider:
+    return cast(BlueskyProvider, get_provider(Network.BLUESKY))
 
 
 def share_initial_text(*, post: SuggestedPost, network: str) -> str:
@@ -594,12 +603,12 @@ def account_disconnect(*, account: ConnectedAccount) -> None:
     """
     from allauth.socialaccount.models import SocialAccount
 
-    provider = {Network.LINKEDIN: "linkedin", Network.X: "twitter_oauth2"}.get(account.network)
+    provider = {Network.LINKEDIN.value: "linkedin", Network.X.value: "twitter_oauth2"}.get(account.network)
     if account.network == Network.MASTODON:
         app = MastodonApp.objects.filter(instance=account.instance).first()
         if app and account.access_token:
             try:  # best effort: the local copy is deleted whatever the instance says
-                get_provider(Network.MASTODON).revoke(
+                _mastodon().revoke(
                     instance=account.instance,
                     client_id=app.client_id,
                     client_secret=app.client_secret,
@@ -623,7 +632,7 @@ def bluesky_connect(*, user, handle: str, app_password: str) -> ConnectedAccount
     Raises ValidationError with a clear message for a malformed or unknown handle, a wrong
     password or an unreachable server; nothing is stored then.
     """
-    provider = get_provider(Network.BLUESKY)
+    provider = _bluesky()
     if not app_password.strip():
         raise ValidationError({"app_password": "Paste an app password (Settings → Privacy and security)."})
     try:
@@ -664,7 +673,7 @@ def mastodon_app_get_or_register(*, instance: str) -> MastodonApp:
     if app:
         return app
     try:
-        client_id, secret = get_provider(Network.MASTODON).register_app(instance=instance, redirect_uri=redirect_uri)
+        client_id, secret = _mastodon().register_app(instance=instance, redirect_uri=redirect_uri)
     except ProviderError as exc:
         raise ValidationError({"instance": exc.message}) from None
     app, _ = MastodonApp.objects.update_or_create(
@@ -680,7 +689,7 @@ def mastodon_connect_start(*, instance: str) -> tuple[str, dict]:
     except Permanent as exc:
         raise ValidationError({"instance": exc.message}) from None
     app = mastodon_app_get_or_register(instance=instance)
-    provider = get_provider(Network.MASTODON)
+    provider = _mastodon()
     state = secrets.token_urlsafe(24)
     verifier = secrets.token_urlsafe(48) if provider.supports_pkce(instance=instance) else ""
     challenge = (
@@ -702,7 +711,7 @@ def mastodon_connect_finish(*, user, pending: dict | None, state: str, code: str
     app = MastodonApp.objects.filter(instance=instance).first()
     if app is None:
         raise ValidationError("The sign-in with Mastodon expired; connect again.")
-    provider = get_provider(Network.MASTODON)
+    provider = _mastodon()
     try:
         token = provider.exchange_code(
             instance=instance,

@@ -33,6 +33,10 @@ class ShortLink(models.Model):
     target_url = models.URLField(max_length=2500)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Set for display by shortlinks.services.links_for_today (not stored).
+    click_total: int
+    unique_click_total: int
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "post", "network"], name="one_link_per_employee_post_network")

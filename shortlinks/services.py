@@ -1,6 +1,7 @@
 """Writes for short links: create an employee's link once, with its UTM-tagged target."""
 
 import logging
+from typing import cast
 from urllib.parse import quote, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from django.db import IntegrityError, transaction
@@ -85,7 +86,10 @@ def links_ensure_for_posts(*, user, posts: list[SuggestedPost]) -> dict[tuple[in
     if not wanted:
         return {}
     post_ids = {post_id for post_id, _ in wanted}
-    links = {(link.post_id, link.network): link for link in ShortLink.objects.filter(user=user, post_id__in=post_ids)}
+    links: dict[tuple[int, str], ShortLink] = {
+        (cast(int, link.post_id), link.network): link
+        for link in ShortLink.objects.filter(user=user, post_id__in=post_ids)
+    }
     missing = [key for key in wanted if key not in links]
     if missing:
         ShortLink.objects.bulk_create(
@@ -96,7 +100,7 @@ def links_ensure_for_posts(*, user, posts: list[SuggestedPost]) -> dict[tuple[in
             ignore_conflicts=True,
         )
         for link in ShortLink.objects.filter(user=user, post_id__in={post_id for post_id, _ in missing}):
-            links[(link.post_id, link.network)] = link
+            links[(cast(int, link.post_id), link.network)] = link
         for key in missing:
             if key not in links:  # lost to a code clash: take the slow, retrying path
                 links[key] = link_get_or_create(user=user, post=wanted[key], network=key[1])

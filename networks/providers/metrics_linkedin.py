@@ -57,5 +57,11 @@ def fetch_metrics(*, provider: Provider, account, external_ids: Sequence[str]) -
                 result[urn] = POST_DELETED
                 continue
             raise
-        result[urn] = EngagementCounts(**values)
+        result[urn] = EngagementCounts(
+            likes=values.get("likes"),
+            reposts=values.get("reposts"),
+            replies=values.get("replies"),
+            quotes=values.get("quotes"),
+            impressions=values.get("impressions"),
+        )
     return result

@@ -1,9 +1,13 @@
 """Mastodon engagement: GET /api/v1/statuses/:id, one status per request (issue 5)."""
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
 from .base import EngagementCounts, Permanent, Provider, Transient
 from .metrics_common import POST_DELETED, count
+
+if TYPE_CHECKING:
+    from .mastodon import MastodonProvider
 
 BATCH_SIZE = 1
 
@@ -17,11 +21,12 @@ def fetch_metrics(*, provider: Provider, account, external_ids: Sequence[str]) -
     if account is None or not account.instance:
         raise Permanent("Mastodon metrics need the employee's instance.")
     result: dict[str, EngagementCounts | None] = {}
+    base_url = cast("MastodonProvider", provider).base_url(account.instance)
     for status_id in external_ids:
         try:
             response = provider.request(
                 "GET",
-                f"{provider.base_url(account.instance)}/api/v1/statuses/{status_id}",
+                f"{base_url}/api/v1/statuses/{status_id}",
                 headers={"Authorization": f"Bearer {account.access_token}"},
             )
         except Permanent as exc:
