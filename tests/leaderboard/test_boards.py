@@ -229,7 +229,8 @@ def test_redis_boards_follow_awards_and_opt_out(redis_client, settings, people, 
 def test_redis_outage_does_not_lose_the_award(settings, people, django_capture_on_commit_callbacks):
     settings.LEADERBOARD_BACKEND = "redis"
     settings.LEADERBOARD_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
-    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
-        award(people[0], 10, NOW)
-    assert PointEntry.objects.get().points == 10
-    assert selectors.leaderboard_top(period="week", backend="sql")[0].points == 10
+    with time_machine.travel(NOW, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            award(people[0], 10, NOW)
+        assert PointEntry.objects.get().points == 10
+        assert selectors.leaderboard_top(period="week", backend="sql")[0].points == 10

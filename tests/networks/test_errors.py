@@ -1,9 +1,9 @@
 """How answers from the networks become typed errors, and bad input that reaches a network."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -97,17 +97,17 @@ def test_schedule_time_is_read_in_the_employees_time_zone(client, employee, mast
     client.force_login(employee)
     response = client.post(reverse("networks:mastodon_connect"), {"instance": mastodon.instance})
     client.get(reverse("networks:mastodon_callback"), mastodon.approve(response["Location"]))
-    with time_machine.travel(dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)):
-        post.publish_at = timezone.now() - dt.timedelta(hours=1)
-        post.expires_at = timezone.now() + dt.timedelta(days=2)
-        post.save()
-        response = client.post(
-            reverse("networks:share", args=[post.pk, "mastodon"]),
-            {
-                "action": "schedule",
-                "scheduled_for": "2026-11-25T15:30",
-                "text": "Our new release is out. 🎉\n\n#employee",
-            },
-        )
+    # Tomorrow at 15:30 in Berlin, on whatever day the suite runs (summer or winter time).
+    berlin = ZoneInfo("Europe/Berlin")
+    tomorrow = timezone.now().astimezone(berlin).date() + dt.timedelta(days=1)
+    local = dt.datetime.combine(tomorrow, dt.time(15, 30), tzinfo=berlin)
+    response = client.post(
+        reverse("networks:share", args=[post.pk, "mastodon"]),
+        {
+            "action": "schedule",
+            "scheduled_for": local.strftime("%Y-%m-%dT%H:%M"),
+            "text": "Our new release is out. 🎉\n\n#employee",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert Share.objects.get().scheduled_for == dt.datetime(2026, 11, 25, 14, 30, tzinfo=dt.UTC)
+    assert Share.objects.get().scheduled_for == local.astimezone(dt.UTC)
