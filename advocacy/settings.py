@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "networks",
     "analytics",
     "leaderboard",
+    # Composition apps: pages and jobs that gather from the domain apps above
+    "dashboard",
 ]
 
 MIDDLEWARE = [

@@ -5,22 +5,17 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts import views as account_views
-from campaigns import views as campaign_views
-from campaigns.api.views import TodayPostsApi
 
 admin.site.site_header = "Advocacy administration"
 admin.site.site_title = "Advocacy admin"
 admin.site.index_title = "Campaigns, people and rules"
 
 urlpatterns = [
-    path("", campaign_views.home, name="home"),
-    path("today/", campaign_views.today, name="today"),
-    path("healthz", campaign_views.healthz, name="healthz"),
+    path("", include("dashboard.urls")),
     path("me/settings/", account_views.my_settings, name="my_settings"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/v1/today/", TodayPostsApi.as_view(), name="api-today"),
     # Each app below owns its own URLs.
     path("", include("shortlinks.urls")),
     path("networks/", include("networks.urls")),

@@ -9,7 +9,7 @@ register = template.Library()
 def post_stats(context, post, user) -> dict:
     """My points, counted clicks and per-share engagement for one post (Today page).
 
-    Reads `post_stats` from the context (campaigns.views.today computes it for every post in
+    Reads `post_stats` from the context (dashboard.views.today computes it for every post in
     three queries); without it, computes this post's alone.
     """
     if not getattr(user, "is_authenticated", False):

@@ -10,7 +10,7 @@ register = template.Library()
 def my_short_link(context, post, network: str):
     """The signed-in employee's short link for `post` on `network`, with `click_total` and `unique_click_total`.
 
-    Reads `short_links` from the context (campaigns.views.today puts it there, built in a
+    Reads `short_links` from the context (dashboard.views.today puts it there, built in a
     constant number of queries); without it, falls back to one lookup per call.
     """
     user = context.get("user")

@@ -3,10 +3,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from campaigns.selectors import posts_for_today
 from leaderboard.selectors import post_stats_for_posts
 from shortlinks.services import links_for_today
-
-from .selectors import posts_for_today
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -22,7 +21,7 @@ def today(request: HttpRequest) -> HttpResponse:
         "short_links": links_for_today(user=request.user, posts=posts),
         "post_stats": post_stats_for_posts(user=request.user, posts=posts),
     }
-    return render(request, "campaigns/today.html", context)
+    return render(request, "dashboard/today.html", context)
 
 
 @never_cache
