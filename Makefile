@@ -41,10 +41,11 @@ TYPED := $(wildcard */services.py */selectors.py) networks/providers
 
 lint: venv
 	@$(BIN)/ruff check .
+	@$(BIN)/lint-imports --no-cache
 	@DEBUG=1 $(BIN)/mypy --follow-imports=silent $(TYPED)
 
 test: venv lint
-	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: bench-redirect bench-leaderboard
 

@@ -16,6 +16,15 @@ app = Celery("advocacy")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+
+@app.on_after_configure.connect
+def _filesystem_broker_folders(sender: Celery, **kwargs) -> None:
+    """The embedded default's filesystem broker needs its folders before the first message."""
+    for key in ("data_folder_in", "processed_folder", "control_folder"):
+        folder = (sender.conf.broker_transport_options or {}).get(key)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+
 MINUTE = 60
 HOUR = 60 * MINUTE
 

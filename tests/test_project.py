@@ -20,7 +20,7 @@ def _manage(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     base = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"PYTEST_VERSION", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if k not in {"PYTEST_VERSION", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE", "TOKEN_ENCRYPTION_KEYS", "CELERY_BROKER_DIR"}
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],

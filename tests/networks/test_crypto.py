@@ -45,7 +45,6 @@ def test_keys_rotate_newest_first(db, settings):
 
 def test_production_without_keys_refuses_to_start(settings):
     settings.DEBUG = False
-    settings.TESTING = False
     settings.TOKEN_ENCRYPTION_KEYS = []
     with pytest.raises(ImproperlyConfigured, match="TOKEN_ENCRYPTION_KEYS must be set"):
         crypto.configured_keys()
