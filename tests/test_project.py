@@ -1,6 +1,7 @@
 """Project-level guarantees: deploy checks, migrations in sync, settings that fail loudly."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,12 +17,20 @@ PRODUCTION_ENV = {
 }
 
 
+# What the test run sets for itself (tests/settings.py), which a production process would not have.
+TEST_ONLY_ENV = {
+    "PYTEST_VERSION",
+    "DEBUG",
+    "SECRET_KEY",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "DJANGO_SETTINGS_MODULE",
+    "TOKEN_ENCRYPTION_KEYS",
+    "CELERY_BROKER_DIR",
+}
+
+
 def _manage(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"PYTEST_VERSION", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE", "TOKEN_ENCRYPTION_KEYS", "CELERY_BROKER_DIR"}
-    }
+    base = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_ENV}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -48,3 +57,25 @@ def test_production_without_secret_key_refuses_to_start():
 def test_migrations_match_the_models():
     result = _manage("makemigrations", "--check", "--dry-run", env={"DEBUG": "1", "DATABASE_URL": "sqlite:///:memory:"})
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _settings_variables() -> set[str]:
+    source = (ROOT / "advocacy" / "settings.py").read_text()
+    return set(re.findall(r'\benv(?:_bool|_int|_list)?\(\s*"([A-Z][A-Z0-9_]+)"', source))
+
+
+def _readme_configuration_variables() -> set[str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    table_rows = [line for line in section.splitlines() if line.startswith("| `")]
+    return {name for row in table_rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split(" | ")[0])}
+
+
+def test_every_environment_variable_the_settings_read_is_documented_in_the_readme():
+    undocumented = _settings_variables() - _readme_configuration_variables()
+    assert not undocumented, f"add these to README.md's configuration tables: {sorted(undocumented)}"
+
+
+def test_the_readme_documents_no_variable_the_settings_do_not_read():
+    stale = _readme_configuration_variables() - _settings_variables()
+    assert not stale, f"README.md documents variables nothing reads: {sorted(stale)}"
