@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := advocacy.settings
 
-.PHONY: run test lint venv migrate seed bench bench-redirect bench-leaderboard clean
+.PHONY: run test test-shifted-clock lint venv migrate seed bench bench-redirect bench-leaderboard clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ lint: venv
 
 test: venv lint
 	@DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The suite with the process clock moved (libfaketime), browser tests left out: e.g. FAKETIME_AT="@2028-02-27 22:55:00".
+FAKETIME_AT ?= +400d
+test-shifted-clock: venv
+	@DJANGO_SETTINGS_MODULE=tests.settings faketime -f "$(FAKETIME_AT)" $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
 bench: bench-redirect bench-leaderboard
 
