@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from networks.models import ConnectedAccount, Share
@@ -26,9 +26,10 @@ from networks.providers.base import (
     QuotaExhausted,
     RateLimited,
     get_provider,
+    is_deleted,
+    providers,
 )
-from networks.providers.metrics_common import is_deleted
-from networks.providers.metrics_linkedin import available as linkedin_metrics_available
+from networks.services.connections import account_flag_reconnect
 
 from .engagement import METRIC_FIELDS, EngagementSnapshot, ShareMetrics
 from .metrics_ratelimit import RateLimiter
@@ -45,11 +46,6 @@ MAX_AGE = AGE_TIERS[-1][0]
 # The beat runs every 10 minutes: a share due a little early is taken in this run, not the next.
 SLACK = dt.timedelta(minutes=5)
 CLAIM_FOR = dt.timedelta(minutes=30)
-BATCH_SIZES = {"x": 100, "bluesky": 25, "mastodon": 1, "linkedin": 1}
-# HTTP requests one post costs in a lookup, where not one per batch (LinkedIn asks once per metric).
-REQUESTS_PER_POST = {"mastodon": 1, "linkedin": 4}
-# Networks whose lookups can mix posts of different employees (no per-employee token needed).
-SHARED_LOOKUP = {"bluesky"}
 
 
 def refresh_interval(age: dt.timedelta) -> dt.timedelta | None:
@@ -76,7 +72,7 @@ def shares_due_for_metrics(*, now: dt.datetime | None = None) -> QuerySet[Share]
     return (
         Share.objects.filter(
             status=Share.Status.PUBLISHED,
-            network__in=list(BATCH_SIZES),
+            network__in=[p.network for p in providers() if p.has_metrics],
             published_at__gt=now - MAX_AGE,
             published_at__lte=now,
         )
@@ -110,20 +106,17 @@ class Batch:
     limiter_scope: str = ""
 
 
-def _per_account(network: str) -> bool:
-    """Whether lookups use the employee's own token (else the app's, or none), so batch per account."""
-    return network not in SHARED_LOOKUP and not (network == "x" and settings.X_BEARER_TOKEN)
-
-
 def metrics_batches(*, shares: list[Share]) -> list[Batch]:
     """Group shares into lookups: per network (and per account where the token is the employee's)."""
     groups: dict[tuple[str, int | None], list[Share]] = defaultdict(list)
+    per_account = {p.network: p.metrics_per_account() for p in providers()}
     for share in shares:
-        groups[(share.network, share.account_id if _per_account(share.network) else None)].append(share)
+        groups[(share.network, share.account_id if per_account[share.network] else None)].append(share)
     batches = []
     for (network, _), members in groups.items():
-        size = BATCH_SIZES[network]
-        scope = members[0].account.instance if network == "mastodon" and members[0].account else ""
+        provider = get_provider(network)
+        size = provider.metrics_batch_size
+        scope = provider.metrics_limiter_scope(account=members[0].account)
         for i in range(0, len(members), size):
             batches.append(Batch(network=network, share_ids=[s.id for s in members[i : i + size]], limiter_scope=scope))
     return batches
@@ -191,15 +184,12 @@ def metrics_pull_batch(*, network: str, share_ids: list[int], now: dt.datetime |
         if outcome.deferred:  # a 429 earlier in this run: do not knock again
             outcome.deferred.extend(batch.share_ids)
             continue
-        account = group[0].account if _per_account(network) else None
+        account = group[0].account if provider.metrics_per_account() else None
         if account is not None and account.health == ConnectedAccount.Health.NEEDS_RECONNECT:
             _release(batch.share_ids, state=ShareMetrics.State.RECONNECT, attempted_at=now)
             continue
         limiter = RateLimiter.for_network(network, scope=batch.limiter_scope)
-        per_post = REQUESTS_PER_POST.get(network)
-        cost = 1 if per_post is None else per_post * len(group)
-        if network == "linkedin" and not linkedin_metrics_available(account):
-            cost = 0  # answered "unavailable" without asking LinkedIn
+        cost = provider.metrics_cost(account=account, posts=len(group))
         wait = limiter.acquire(cost=cost) if cost else 0.0
         if wait > 0:
             outcome.deferred.extend(batch.share_ids)
@@ -213,8 +203,6 @@ def metrics_pull_batch(*, network: str, share_ids: list[int], now: dt.datetime |
                 logger.error("metrics: %s refused the app's token: %s", network, exc.message)
                 _metrics_failed(batch.share_ids, exc, now=now, attempted=True)
                 continue
-            from networks.services import account_flag_reconnect
-
             account_flag_reconnect(account_id=account.id, reason=f"Metrics: {exc.message}")
             _release(
                 batch.share_ids, state=ShareMetrics.State.RECONNECT, attempted_at=now, last_error=exc.message[:500]
@@ -280,7 +268,7 @@ def metrics_record(*, share_id: int, counts: EngagementCounts | None, now: dt.da
         if is_deleted(counts):
             metrics.state = ShareMetrics.State.DELETED
             metrics.save()
-            Share.objects.filter(id=share_id, status=Share.Status.PUBLISHED).update(status=Share.Status.DELETED)
+            Share.objects.move(share_id, to=Share.Status.DELETED, from_=[Share.Status.PUBLISHED])
             return metrics
         if counts is None:
             metrics.state = ShareMetrics.State.UNAVAILABLE
@@ -299,96 +287,3 @@ def metrics_record(*, share_id: int, counts: EngagementCounts | None, now: dt.da
         metrics.save()
         points_award_engagement(share_id=share_id, totals=values)
     return metrics
-
-
-# --- Reads for pages -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A number as shown: measured (with its source and time) or unavailable."""
-
-    label: str
-    value: int | None
-    source: str  # "network" or "clicks"
-    measured_at: dt.datetime | None
-
-    @property
-    def available(self) -> bool:
-        return self.value is not None
-
-
-@dataclass(frozen=True)
-class ShareStats:
-    network: str
-    network_label: str
-    state: str
-    state_label: str
-    figures: list[Figure]
-
-
-LABELS = {"likes": "Likes", "reposts": "Reposts", "replies": "Replies", "quotes": "Quotes", "impressions": "Views"}
-
-
-def share_stats_for_posts(*, user_id: int, post_ids: list[int]) -> dict[int, list[ShareStats]]:
-    """The employee's shares of each post with their latest engagement, each figure measured or unavailable.
-
-    One query for any number of posts (the Today page asks for all of its posts at once).
-    """
-    shares = (
-        Share.objects.filter(
-            user_id=user_id, post_id__in=post_ids, status__in=[Share.Status.PUBLISHED, Share.Status.DELETED]
-        )
-        .select_related("metrics")
-        .order_by("network", "id")
-    )
-    stats: dict[int, list[ShareStats]] = {post_id: [] for post_id in post_ids}
-    for share in shares:
-        metrics = getattr(share, "metrics", None)
-        state = metrics.state if metrics else ShareMetrics.State.PENDING
-        measured_at = metrics.measured_at if metrics else None
-        figures = [
-            Figure(
-                label=LABELS[name],
-                value=getattr(metrics, name) if metrics else None,
-                source="network",
-                measured_at=measured_at,
-            )
-            for name in METRIC_FIELDS
-        ]
-        stats[share.post_id].append(
-            ShareStats(
-                network=share.network,
-                network_label=share.get_network_display(),
-                state=state,
-                state_label=ShareMetrics.State(state).label,
-                figures=figures,
-            )
-        )
-    return stats
-
-
-def share_stats_for_post(*, user_id: int, post_id: int) -> list[ShareStats]:
-    return share_stats_for_posts(user_id=user_id, post_ids=[post_id])[post_id]
-
-
-def unique_clicks_for_posts(*, user_id: int, post_ids: list[int]) -> dict[int, int]:
-    """Counted unique clicks on the employee's links, per post (measured by us, live). One query."""
-    from .models import Click
-
-    rows = (
-        Click.objects.counting()
-        .filter(link__user_id=user_id, link__post_id__in=post_ids)
-        .values_list("link__post_id")
-        .annotate(n=Count("id"))
-    )
-    counts = dict.fromkeys(post_ids, 0)
-    counts.update(dict(rows))
-    return counts
-
-
-def unique_clicks_for_post(*, user_id: int, post_id: int) -> int:
-    """Counted unique clicks on the employee's links for the post (measured by us, live)."""
-    from .models import Click
-
-    return Click.objects.counting().filter(link__user_id=user_id, link__post_id=post_id).count()

@@ -21,9 +21,13 @@ Dashboards read the hourly ``ClickRollup`` rows rather than the clicks.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
+from networks.models import Share
+
+from .engagement import METRIC_FIELDS, ShareMetrics
 from .models import Click, ClickRollup
 
 
@@ -47,3 +51,92 @@ def click_totals(*, link_ids: list[int] | None = None, user_id: int | None = Non
     names = ("clicks", "unique_clicks", "self_clicks", "previews", "filtered")
     totals = qs.aggregate(**{name: Sum(name) for name in names})
     return {name: totals[name] or 0 for name in names}
+
+
+# --- Engagement for pages (moved from analytics.metrics) ----------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number as shown: measured (with its source and time) or unavailable."""
+
+    label: str
+    value: int | None
+    source: str  # "network" or "clicks"
+    measured_at: dt.datetime | None
+
+    @property
+    def available(self) -> bool:
+        return self.value is not None
+
+
+@dataclass(frozen=True)
+class ShareStats:
+    network: str
+    network_label: str
+    state: str
+    state_label: str
+    figures: list[Figure]
+
+
+LABELS = {"likes": "Likes", "reposts": "Reposts", "replies": "Replies", "quotes": "Quotes", "impressions": "Views"}
+
+
+def share_stats_for_posts(*, user_id: int, post_ids: list[int]) -> dict[int, list[ShareStats]]:
+    """The employee's shares of each post with their latest engagement, each figure measured or unavailable.
+
+    One query for any number of posts (the Today page asks for all of its posts at once).
+    """
+    shares = (
+        Share.objects.filter(
+            user_id=user_id, post_id__in=post_ids, status__in=[Share.Status.PUBLISHED, Share.Status.DELETED]
+        )
+        .select_related("metrics")
+        .order_by("network", "id")
+    )
+    stats: dict[int, list[ShareStats]] = {post_id: [] for post_id in post_ids}
+    for share in shares:
+        metrics = getattr(share, "metrics", None)
+        state = metrics.state if metrics else ShareMetrics.State.PENDING
+        measured_at = metrics.measured_at if metrics else None
+        figures = [
+            Figure(
+                label=LABELS[name],
+                value=getattr(metrics, name) if metrics else None,
+                source="network",
+                measured_at=measured_at,
+            )
+            for name in METRIC_FIELDS
+        ]
+        stats[share.post_id].append(
+            ShareStats(
+                network=share.network,
+                network_label=share.get_network_display(),
+                state=state,
+                state_label=ShareMetrics.State(state).label,
+                figures=figures,
+            )
+        )
+    return stats
+
+
+def share_stats_for_post(*, user_id: int, post_id: int) -> list[ShareStats]:
+    return share_stats_for_posts(user_id=user_id, post_ids=[post_id])[post_id]
+
+
+def unique_clicks_for_posts(*, user_id: int, post_ids: list[int]) -> dict[int, int]:
+    """Counted unique clicks on the employee's links, per post (measured by us, live). One query."""
+    rows = (
+        Click.objects.counting()
+        .filter(link__user_id=user_id, link__post_id__in=post_ids)
+        .values_list("link__post_id")
+        .annotate(n=Count("id"))
+    )
+    counts = dict.fromkeys(post_ids, 0)
+    counts.update(dict(rows))
+    return counts
+
+
+def unique_clicks_for_post(*, user_id: int, post_id: int) -> int:
+    """Counted unique clicks on the employee's links for the post (measured by us, live)."""
+    return Click.objects.counting().filter(link__user_id=user_id, link__post_id=post_id).count()

@@ -1,4 +1,8 @@
-"""Post images: checked with Pillow, stripped of metadata, resized per network."""
+"""Post images: checked with Pillow, stripped of metadata, resized to a given spec.
+
+Which size each network wants is its provider's business (networks.providers); here only the
+generic operations live.
+"""
 
 import io
 import warnings
@@ -14,20 +18,11 @@ ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 
 @dataclass(frozen=True)
 class RenditionSpec:
+    """A target size: cropped to width×height, JPEG-encoded under max_bytes."""
+
     width: int
     height: int
     max_bytes: int
-
-
-# Card / attachment sizes each network recommends; Bluesky refuses blobs over 1,000,000 bytes.
-RENDITIONS: dict[str, RenditionSpec] = {
-    "linkedin": RenditionSpec(1200, 627, 5_000_000),
-    "x": RenditionSpec(1600, 900, 5_000_000),
-    "mastodon": RenditionSpec(1280, 720, 8_000_000),
-    "bluesky": RenditionSpec(1200, 630, 1_000_000),
-    "facebook": RenditionSpec(1200, 630, 8_000_000),
-    "generic": RenditionSpec(1200, 630, 5_000_000),
-}
 
 
 def _read_all(file) -> bytes:

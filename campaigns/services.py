@@ -1,13 +1,15 @@
 """Writes for campaigns and suggested posts. Each function is one transaction."""
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image
 
-from .images import RENDITIONS, rendition_bytes, sanitised_image
+from .images import sanitised_image
 from .models import Campaign, PostImageRendition, PostStatus, PostTransition, SuggestedPost
+from .signals import post_image_stored
 
 
 @transaction.atomic
@@ -83,7 +85,7 @@ def publish_due_posts(*, now=None) -> int:
 
 @transaction.atomic
 def post_image_set(*, post: SuggestedPost, upload) -> None:
-    """Store a cleaned copy of the upload (no EXIF) and its per-network renditions.
+    """Store a cleaned copy of the upload (no EXIF) and announce it (renditions follow, see post_renditions_build).
 
     Raises ValidationError for anything that is not a sound image; the post keeps its old image then.
     """
@@ -93,24 +95,34 @@ def post_image_set(*, post: SuggestedPost, upload) -> None:
     post_renditions_build(post=post)
 
 
-def post_renditions_build(*, post: SuggestedPost) -> list[PostImageRendition]:
-    """(Re)build one rendition per network from the post's image. Idempotent."""
+def post_renditions_build(*, post: SuggestedPost) -> None:
+    """(Re)build the post's image renditions: campaigns announces the image, the networks app sizes it.
+
+    Synchronous (the receivers run before this returns). Idempotent.
+    """
+    post_image_stored.send(sender=SuggestedPost, post=post)
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """One encoded size of a post's image, named by the network it fits (or "generic")."""
+
+    name: str
+    data: bytes
+    width: int
+    height: int
+
+
+@transaction.atomic
+def post_renditions_replace(*, post: SuggestedPost, renditions: list[Rendition]) -> list[PostImageRendition]:
+    """Store exactly these renditions for the post (the old ones are deleted). Transactional."""
     post.renditions.all().delete()
-    if not post.image:
-        return []
-    post.image.open("rb")
-    try:
-        source = Image.open(post.image)
-        source.load()
-    finally:
-        post.image.close()
     made = []
-    for network, spec in RENDITIONS.items():
-        data, width, height = rendition_bytes(source, spec)
-        rendition = PostImageRendition(post=post, network=network, width=width, height=height, bytes=len(data))
-        rendition.image.save(f"post{post.pk}-{network}.jpg", ContentFile(data), save=False)
-        rendition.save()
-        made.append(rendition)
+    for r in renditions:
+        row = PostImageRendition(post=post, network=r.name, width=r.width, height=r.height, bytes=len(r.data))
+        row.image.save(f"post{post.pk}-{r.name}.jpg", ContentFile(r.data), save=False)
+        row.save()
+        made.append(row)
     return made
 
 

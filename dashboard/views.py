@@ -5,6 +5,7 @@ from django.views.decorators.cache import never_cache
 
 from campaigns.selectors import posts_for_today
 from leaderboard.selectors import post_stats_for_posts
+from networks.selectors import share_options_for_posts
 from shortlinks.services import links_for_today
 
 
@@ -20,6 +21,7 @@ def today(request: HttpRequest) -> HttpResponse:
         # Batched per page, read by the partials each app includes on Today.
         "short_links": links_for_today(user=request.user, posts=posts),
         "post_stats": post_stats_for_posts(user=request.user, posts=posts),
+        "share_options": share_options_for_posts(user=request.user, posts=posts),
     }
     return render(request, "dashboard/today.html", context)
 

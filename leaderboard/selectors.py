@@ -223,7 +223,7 @@ def post_points_for_posts(*, user_id: int, post_ids: list[int]) -> dict[int, int
 
 def post_stats_for_posts(*, user, posts) -> dict[int, dict]:
     """My points, counted unique clicks and per-share engagement for each post, in three queries."""
-    from analytics.metrics import share_stats_for_posts, unique_clicks_for_posts
+    from analytics.selectors import share_stats_for_posts, unique_clicks_for_posts
 
     post_ids = [post.pk for post in posts]
     points = post_points_for_posts(user_id=user.id, post_ids=post_ids)

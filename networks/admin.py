@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from .models import ConnectedAccount, MastodonApp, Share
-from .services import account_flag_reconnect
+from .services.connections import account_flag_reconnect
 
 
 @admin.register(ConnectedAccount)

@@ -1,7 +1,7 @@
 """Encryption of tokens at rest (Fernet, keys from settings.TOKEN_ENCRYPTION_KEYS).
 
 The first key encrypts; every key decrypts, so keys rotate by putting a new one
-first and re-saving (`manage.py shell -c "from networks.services import tokens_reencrypt; tokens_reencrypt()"`).
+first and re-saving (`networks.services.connections.tokens_reencrypt()` from `manage.py shell`).
 In DEBUG and tests a development key is derived from SECRET_KEY; in production
 the app refuses to start without keys (networks.apps.NetworksConfig.ready).
 """

@@ -1,4 +1,6 @@
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -89,12 +91,31 @@ class ShareQuerySet(models.QuerySet):
     def due(self, now: dt.datetime):
         return self.filter(status=Share.Status.SCHEDULED, scheduled_for__lte=now)
 
+    def move(self, share_id: int, *, to: str, from_: Iterable[str] | None = None, **fields: Any) -> bool:
+        """Move one share to `to` if it is still in a state that may go there; return whether this caller won.
+
+        The one way share statuses change: a conditional UPDATE (status in the allowed "from" states),
+        so of two workers racing for the same move exactly one wins. `from_` narrows the allowed
+        states (e.g. only PUBLISHING: "only while the share is still ours"); a move the table does
+        not allow raises ValueError (a programming error, not a race).
+        """
+        allowed = share_states_into(to)
+        if from_ is not None:
+            narrowed = set(from_)
+            illegal = narrowed - allowed
+            if illegal:
+                raise ValueError(f"A share cannot move from {sorted(illegal)} to {to}.")
+            allowed = narrowed
+        fields.setdefault("updated_at", timezone.now())
+        return bool(self.filter(pk=share_id, status__in=allowed).update(status=to, **fields))
+
 
 class Share(models.Model):
     """One employee sharing one post on one network, by direct publishing or a share intent.
 
     Direct shares move SCHEDULED/QUEUED → PUBLISHING (claimed by exactly one worker) →
-    PUBLISHED, FAILED or UNKNOWN (sent, answer lost: reconciled, never blindly re-sent).
+    PUBLISHED, FAILED or UNKNOWN (sent, answer lost: reconciled, never blindly re-sent); the
+    whole table is SHARE_TRANSITIONS below, and every move goes through `Share.objects.move`.
     """
 
     class Route(models.TextChoices):
@@ -109,6 +130,7 @@ class Share(models.Model):
         UNKNOWN = "unknown", "Checking whether it was posted"
         OPENED = "opened", "Share dialog opened"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
         DELETED = "deleted", "Deleted on the network"
 
     # States in which a direct share counts as (about to be) on the network: at most one per post and network.
@@ -159,6 +181,9 @@ class Share(models.Model):
     def __str__(self) -> str:
         return f"{self.user} → {self.network}: {self.post}"
 
+    def can_move_to(self, status: str) -> bool:
+        return status in SHARE_TRANSITIONS[self.status]
+
     @property
     def next_step(self) -> str:
         """What the employee can do about a share in this state."""
@@ -169,3 +194,29 @@ class Share(models.Model):
         if self.status == self.Status.UNKNOWN:
             return "We are checking with the network whether it was posted; nothing to do yet."
         return ""
+
+
+_S = Share.Status
+# Which status a share may move to from each status. Intent shares are OPENED and stay so.
+SHARE_TRANSITIONS: dict[str, set[str]] = {
+    # due (→ QUEUED), cancelled by the employee
+    _S.SCHEDULED: {_S.QUEUED, _S.CANCELLED},
+    # claimed by one worker
+    _S.QUEUED: {_S.PUBLISHING},
+    # the network answered (PUBLISHED, FAILED), will retry (SCHEDULED), lost the answer (UNKNOWN),
+    # or the worker died and the network's publishing is idempotent (QUEUED)
+    _S.PUBLISHING: {_S.PUBLISHED, _S.FAILED, _S.SCHEDULED, _S.UNKNOWN, _S.QUEUED},
+    # reconciled with the network
+    _S.UNKNOWN: {_S.PUBLISHED, _S.FAILED},
+    # the metrics pull found it gone
+    _S.PUBLISHED: {_S.DELETED},
+    _S.OPENED: set(),
+    _S.FAILED: set(),
+    _S.CANCELLED: set(),
+    _S.DELETED: set(),
+}
+
+
+def share_states_into(status: str) -> set[str]:
+    """The statuses from which a share may move to `status`."""
+    return {source for source, targets in SHARE_TRANSITIONS.items() if status in targets}

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import reverse
 
+from campaigns.models import SuggestedPost
 from campaigns.networks import Network
 
 from .models import ConnectedAccount, Share
-from .providers import get_provider
-
-CONNECTABLE = (Network.LINKEDIN, Network.X, Network.MASTODON, Network.BLUESKY)
+from .providers.base import Provider, providers
 
 
 def accounts_for(*, user) -> QuerySet[ConnectedAccount]:
@@ -53,10 +54,73 @@ def network_options(*, user) -> list[NetworkOption]:
     accounts = {a.network: a for a in accounts_for(user=user)}
     return [
         NetworkOption(
-            network=n.value,
-            label=n.label,
-            configured=get_provider(n).is_configured(),
-            account=accounts.get(n.value),
+            network=p.network,
+            label=p.label,
+            configured=p.is_configured(),
+            account=accounts.get(p.network),
         )
-        for n in CONNECTABLE
+        for p in providers()
+        if p.supports_direct
     ]
+
+
+@dataclass(frozen=True)
+class ShareRoute:
+    """One way to share a post on one network, as the Today page shows it."""
+
+    network: str
+    label: str
+    direct: bool  # publish through the API with `account`; else only the share dialog
+    account: ConnectedAccount | None
+    share_url: str  # the share page (direct publishing, scheduling)
+    intent_url: str  # opens the network's share dialog (records an intent share)
+    needs_instance: bool  # the dialog needs the employee's server name first (Mastodon without an account)
+
+
+def usable_accounts(*, user) -> dict[str, ConnectedAccount]:
+    """The user's accounts that can publish, one per network (the most recently updated wins). One query."""
+    accounts = ConnectedAccount.objects.filter(user=user).order_by("updated_at")
+    return {a.network: a for a in accounts if a.can_publish}
+
+
+def share_options_for_posts(*, user, posts: Sequence[SuggestedPost]) -> dict[int, dict[str, list[ShareRoute]]]:
+    """Per post, per copy variant (network value, "generic" included): the share routes to offer.
+
+    A variant serves its own network; the generic copy serves every network that takes it and
+    has no copy of its own. Direct publishing is offered when the network posts directly here
+    and the user has a usable account. Queries: one for the accounts, at most one per network
+    for its configuration; none per post (variants must be prefetched).
+    """
+    accounts = usable_accounts(user=user)
+    every = providers()
+    by_network = {p.network: p for p in every}
+    direct: dict[str, bool] = {}
+
+    def route(post: SuggestedPost, provider: Provider) -> ShareRoute:
+        net = provider.network
+        account = accounts.get(net)
+        if account is not None and net not in direct:
+            direct[net] = provider.posts_directly()
+        is_direct = bool(account is not None and direct[net])
+        return ShareRoute(
+            network=net,
+            label=provider.label,
+            direct=is_direct,
+            account=account if is_direct else None,
+            share_url=reverse("networks:share", args=[post.pk, net]),
+            intent_url=reverse("networks:share_intent", args=[post.pk, net]),
+            needs_instance=provider.intent_needs_instance and account is None,
+        )
+
+    options: dict[int, dict[str, list[ShareRoute]]] = {}
+    for post in posts:
+        own = [v.network for v in post.variants.all()]
+        per_variant: dict[str, list[ShareRoute]] = {}
+        for variant in own:
+            if variant == Network.GENERIC:
+                served = [p for p in every if p.served_by_generic_copy and p.network not in own]
+            else:
+                served = [by_network[variant]] if variant in by_network else []
+            per_variant[variant] = [route(post, p) for p in served]
+        options[post.pk] = per_variant
+    return options

@@ -2,23 +2,23 @@
 
 from celery import shared_task
 
-from . import services
+from .services import connections, publishing
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def share_publish_task(share_id: int) -> None:
     """Publish one queued share. Safe to run twice: the service claims the row before calling out,
-    and schedules its own retries as rows (see services.shares_publish_due)."""
-    services.share_publish(share_id=share_id)
+    and schedules its own retries as rows (see services.publishing.shares_publish_due)."""
+    publishing.share_publish(share_id=share_id)
 
 
 @shared_task(ignore_result=True)
 def shares_publish_due_task() -> None:
     """Every minute: queue scheduled shares whose time has come and recover lost or stuck ones."""
-    services.shares_publish_due()
+    publishing.shares_publish_due()
 
 
 @shared_task(ignore_result=True)
 def accounts_refresh_due_task() -> None:
     """Daily: refresh tokens before they expire and flag accounts that need reconnecting."""
-    services.accounts_refresh_due()
+    connections.accounts_refresh_due()

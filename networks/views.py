@@ -15,10 +15,12 @@ from accounts.services import profile_get
 from campaigns.models import SuggestedPost
 from campaigns.networks import TEXT_RULES, Network
 from campaigns.selectors import posts_for_today
+from shortlinks.services import link_get_or_create
 
-from . import selectors, services
+from . import selectors
 from .forms import BlueskyConnectForm, MastodonConnectForm, ShareForm
 from .providers import get_provider
+from .services import connections, sharing
 
 MASTODON_SESSION_KEY = "networks.mastodon_pending"
 
@@ -47,7 +49,7 @@ def _form_errors(form, exc: ValidationError) -> None:
 @login_required
 @require_GET
 def accounts_page(request: HttpRequest) -> HttpResponse:
-    services.accounts_sync_from_allauth(user=request.user)
+    connections.accounts_sync_from_allauth(user=request.user)
     return _render_accounts(request)
 
 
@@ -77,7 +79,7 @@ def _render_accounts(request, *, mastodon_form=None, bluesky_form=None, status=2
 def account_disconnect(request: HttpRequest, account_id: int) -> HttpResponse:
     account = selectors.account_get_for_user(user=request.user, account_id=account_id)
     label = str(account)
-    services.account_disconnect(account=account)
+    connections.account_disconnect(account=account)
     messages.success(request, f"Disconnected {label}. Its tokens are deleted.")
     return redirect("networks:accounts")
 
@@ -88,7 +90,7 @@ def mastodon_connect(request: HttpRequest) -> HttpResponse:
     form = MastodonConnectForm(request.POST)
     if form.is_valid():
         try:
-            url, pending = services.mastodon_connect_start(instance=form.cleaned_data["instance"])
+            url, pending = connections.mastodon_connect_start(instance=form.cleaned_data["instance"])
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -102,7 +104,7 @@ def mastodon_connect(request: HttpRequest) -> HttpResponse:
 def mastodon_callback(request: HttpRequest) -> HttpResponse:
     pending = request.session.pop(MASTODON_SESSION_KEY, None)
     try:
-        account = services.mastodon_connect_finish(
+        account = connections.mastodon_connect_finish(
             user=request.user,
             pending=pending,
             state=request.GET.get("state", ""),
@@ -122,7 +124,7 @@ def bluesky_connect(request: HttpRequest) -> HttpResponse:
     form = BlueskyConnectForm(request.POST)
     if form.is_valid():
         try:
-            account = services.bluesky_connect(
+            account = connections.bluesky_connect(
                 user=request.user, handle=form.cleaned_data["handle"], app_password=form.cleaned_data["app_password"]
             )
         except ValidationError as exc:
@@ -166,10 +168,10 @@ def share(request: HttpRequest, post_id: int, network: str) -> HttpResponse:
 
 
 def _share_page(request: HttpRequest, post: SuggestedPost, network: str, zone: zoneinfo.ZoneInfo) -> HttpResponse:
-    account = services.direct_account_for(user=request.user, network=network)
+    account = sharing.direct_account_for(user=request.user, network=network)
     form = ShareForm(
         request.POST or None,
-        initial={"text": services.share_initial_text(post=post, network=network), "include_image": True},
+        initial={"text": sharing.share_initial_text(post=post, network=network), "include_image": True},
     )
     status = 200
     if request.method == "POST":
@@ -178,7 +180,7 @@ def _share_page(request: HttpRequest, post: SuggestedPost, network: str, zone: z
         elif form.is_valid():
             data = form.cleaned_data
             try:
-                created = services.share_direct_create(
+                created = sharing.share_direct_create(
                     user=request.user,
                     post=post,
                     network=network,
@@ -204,12 +206,13 @@ def _share_page(request: HttpRequest, post: SuggestedPost, network: str, zone: z
         {
             "post": post,
             "network": network,
-            "network_label": Network(network).label,
+            "network_label": provider.label,
             "account": account,
             "form": form,
             "rule": rule,
             "limits": provider.limits,
-            "link_placeholder": services.link_get_or_create(user=request.user, post=post, network=network).short_url,
+            "connectable": provider.supports_direct,
+            "link_placeholder": link_get_or_create(user=request.user, post=post, network=network).short_url,
             "zone": zone.key,
         },
         status=status,
@@ -223,7 +226,7 @@ def share_intent(request: HttpRequest, post_id: int, network: str) -> HttpRespon
     post = _post_or_404(request.user, post_id)
     network = _network_or_404(network)
     try:
-        _, url = services.share_intent_create(
+        _, url = sharing.share_intent_create(
             user=request.user, post=post, network=network, instance=request.GET.get("instance", "")
         )
     except ValidationError as exc:
@@ -243,7 +246,7 @@ def shares_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def share_cancel(request: HttpRequest, share_id: int) -> HttpResponse:
     share_obj = selectors.share_get_for_user(user=request.user, share_id=share_id)
-    if services.share_cancel(share=share_obj):
+    if sharing.share_cancel(share=share_obj):
         messages.success(request, "The scheduled share is cancelled.")
     else:
         messages.error(request, "Too late to cancel: it is already being posted or done.")

@@ -5,25 +5,31 @@ network (base URLs from settings, so tests point it at local fakes) and turns
 every answer into either a result or one of the typed errors below, which say
 whether trying again can help.
 
-Providers are registered by network and fetched with `get_provider(network)`.
-Metrics code may live in `networks/providers/metrics_<network>.py` exposing
-`fetch_metrics(*, provider, account, external_ids)`; the base class finds it.
+Providers are registered by network and fetched with `get_provider(network)`;
+`providers()` lists them all in the order of `campaigns.networks.Network`. A provider
+is the one place that says what its network can do (direct posting, allauth id,
+metrics batching, link cards, image limits and rendition, idempotency keys): nothing
+else keeps a list of networks with a given ability.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import importlib
 import logging
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
 import urllib3
 from django.conf import settings
 from django.utils import timezone
+
+from campaigns.images import RenditionSpec
+from campaigns.networks import Network
 
 if TYPE_CHECKING:
     from networks.models import ConnectedAccount
@@ -151,6 +157,26 @@ class EngagementCounts:
     extra: Mapping[str, int] = field(default_factory=dict)
 
 
+# The rendition for networks without one of their own (and for the generic copy).
+GENERIC_RENDITION = RenditionSpec(1200, 630, 5_000_000)
+GENERIC_RENDITION_NAME = "generic"
+
+# A network's answer for a post it no longer has (metrics): distinct from None ("unavailable").
+POST_DELETED = EngagementCounts(extra=MappingProxyType({"deleted": 1}))
+
+
+def is_deleted(counts: EngagementCounts | None) -> bool:
+    return counts is not None and counts.extra.get("deleted") == 1
+
+
+def count(body: Mapping[str, Any], key: str) -> int | None:
+    """A non-negative integer from a response, or None when missing or not a number."""
+    value = body.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
+
+
 # --- Provider ---------------------------------------------------------------------------
 
 
@@ -159,16 +185,59 @@ class Provider:
 
     network: ClassVar[str]
     limits: ClassVar[Limits]
-    # Whether the network has an API that can post for a personal account at all.
+    # Whether the network has an API that can post for a personal account at all (the
+    # employee can connect an account); `posts_directly()` says whether it is switched on here.
     supports_direct: ClassVar[bool] = False
     # True when publishing twice with the same idempotency_key yields one post (Mastodon's
     # Idempotency-Key, Bluesky's record key): an unknown outcome may then simply be retried.
     idempotent_publish: ClassVar[bool] = False
+    # django-allauth's provider id for the SocialAccount/SocialToken rows ("" when not connected through allauth).
+    allauth_provider: ClassVar[str] = ""
+    # Whether the post goes out with a link card (title, description, thumbnail) built from the target page.
+    wants_link_card: ClassVar[bool] = False
+    # The image size this network shows best; None: the generic rendition.
+    rendition: ClassVar[RenditionSpec | None] = None
+    # Metrics: posts per lookup (0: the network gives no engagement numbers) and HTTP requests per
+    # post (None: one request per batch, whatever its size). The rate limiter counts the requests.
+    metrics_batch_size: ClassVar[int] = 0
+    metrics_requests_per_post: ClassVar[int | None] = None
+    # Whether the generic copy serves this network when the post has no copy of its own for it.
+    served_by_generic_copy: ClassVar[bool] = True
+    # Whether the share dialog lives on a server the employee names (Mastodon instances).
+    intent_needs_instance: ClassVar[bool] = False
+
+    @property
+    def label(self) -> str:
+        return Network(self.network).label
 
     # Configuration ------------------------------------------------------------------
     def is_configured(self) -> bool:
         """True when direct publishing can work here (credentials/switches present)."""
         return False
+
+    def posts_directly(self) -> bool:
+        """Whether shares may be published through the API here (the network can, and it is set up)."""
+        return self.supports_direct and self.is_configured()
+
+    def rendition_spec(self) -> RenditionSpec:
+        return self.rendition or GENERIC_RENDITION
+
+    def new_idempotency_key(self, *, now: dt.datetime | None = None) -> str:
+        """A key sent with the publish so a repeat cannot post twice (stored on the share)."""
+        return uuid.uuid4().hex
+
+    def clean_instance(self, value: str) -> str:
+        """The server named for the share dialog, normalised; raises Permanent when it is not one."""
+        return ""
+
+    # allauth ------------------------------------------------------------------------
+    def account_fields_from_allauth(self, *, social: Any, token: Any) -> dict[str, Any]:
+        """ConnectedAccount fields (external_id, handle, tokens…) from allauth's SocialAccount and SocialToken."""
+        raise NotImplementedError
+
+    def allauth_uid(self, *, account: ConnectedAccount) -> str:
+        """allauth's SocialAccount.uid for a connected account."""
+        return account.external_id
 
     # Publishing ---------------------------------------------------------------------
     def publish(
@@ -197,18 +266,33 @@ class Provider:
         """
         raise NotImplementedError
 
+    # Metrics ------------------------------------------------------------------------
+    @property
+    def has_metrics(self) -> bool:
+        return self.metrics_batch_size > 0
+
+    def metrics_per_account(self) -> bool:
+        """Whether lookups use the employee's own token (so batches hold one account's posts)."""
+        return True
+
+    def metrics_limiter_scope(self, *, account: ConnectedAccount | None) -> str:
+        """Which rate-limit bucket a lookup counts against, beyond the network ("" : the network's)."""
+        return ""
+
+    def metrics_cost(self, *, account: ConnectedAccount | None, posts: int) -> int:
+        """HTTP requests a lookup of `posts` posts makes (0: answered without asking the network)."""
+        if self.metrics_requests_per_post is None:
+            return 1
+        return self.metrics_requests_per_post * posts
+
     def fetch_metrics(
         self, *, account: ConnectedAccount | None, external_ids: Sequence[str]
     ) -> dict[str, EngagementCounts | None]:
-        """Engagement per external id; None for a post whose numbers are unavailable.
+        """Engagement per external id: EngagementCounts, None (unavailable) or POST_DELETED.
 
-        Delegates to `networks.providers.metrics_<network>.fetch_metrics` when that module exists.
+        Raises AuthExpired, RateLimited, QuotaExhausted, Permanent or Transient for the whole batch.
         """
-        try:
-            module = importlib.import_module(f"networks.providers.metrics_{self.network}")
-        except ModuleNotFoundError:
-            return dict.fromkeys(external_ids)
-        return module.fetch_metrics(provider=self, account=account, external_ids=external_ids)
+        return dict.fromkeys(external_ids)
 
     def refresh(self, *, account: ConnectedAccount) -> TokenSet | None:
         """New tokens for the account, or None when its tokens never need refreshing.
@@ -345,7 +429,9 @@ def get_provider(network: str) -> Provider:
     return _REGISTRY[network]()
 
 
-def all_networks() -> list[str]:
+def providers() -> list[Provider]:
+    """Every network's provider, in the order of campaigns.networks.Network."""
     import networks.providers  # noqa: F401
 
-    return list(_REGISTRY)
+    order = {value: i for i, value in enumerate(Network.values)}
+    return [cls() for _, cls in sorted(_REGISTRY.items(), key=lambda item: order.get(item[0], len(order)))]

@@ -8,15 +8,20 @@ publish cannot create a second post: the PDS refuses the duplicate key.
 
 import datetime as dt
 import re
+import secrets
+from collections.abc import Sequence
 from urllib.parse import quote, urlencode
 
 import requests
 from django.conf import settings
 
+from campaigns.images import RenditionSpec
 from campaigns.networks import Network
 
 from .base import (
+    POST_DELETED,
     AuthExpired,
+    EngagementCounts,
     ImageUpload,
     Limits,
     LinkCard,
@@ -26,6 +31,7 @@ from .base import (
     Published,
     TokenSet,
     Transient,
+    count,
     register,
     retry_after_seconds,
 )
@@ -87,9 +93,20 @@ class BlueskyProvider(Provider):
     )
     supports_direct = True
     idempotent_publish = True
+    wants_link_card = True
+    rendition = RenditionSpec(1200, 630, 1_000_000)  # the PDS refuses blobs over 1,000,000 bytes
+    metrics_batch_size = 25  # app.bsky.feed.getPosts on the public AppView, up to 25 URIs, no auth
 
     def is_configured(self) -> bool:
         return True  # app passwords need no client registration
+
+    def new_idempotency_key(self, *, now: dt.datetime | None = None) -> str:
+        # The record key: the PDS refuses a second record under the same key.
+        now = now or dt.datetime.now(dt.UTC)
+        return record_key(micros=int(now.timestamp() * 1_000_000), clock_id=secrets.randbelow(1024))
+
+    def metrics_per_account(self) -> bool:
+        return False  # the public AppView: one lookup may mix the posts of many employees
 
     def retry_after(self, response: requests.Response) -> float | None:
         return retry_after_seconds(response.headers.get("Retry-After")) or retry_after_seconds(
@@ -245,6 +262,40 @@ class BlueskyProvider(Provider):
         return Published(
             external_id=uri, url=f"https://bsky.app/profile/{account.handle or account.external_id}/post/{rkey}"
         )
+
+    # Metrics ------------------------------------------------------------------------
+    def fetch_metrics(self, *, account, external_ids: Sequence[str]) -> dict[str, EngagementCounts | None]:
+        """Like/repost/reply/quote counts per at:// URI (Bluesky gives no views).
+
+        A URI the AppView leaves out of its answer no longer exists: POST_DELETED.
+        """
+        if len(external_ids) > self.metrics_batch_size:
+            raise ValueError(f"Bluesky's getPosts takes at most {self.metrics_batch_size} URIs.")
+        uris = [uri for uri in external_ids if uri.startswith("at://")]
+        result: dict[str, EngagementCounts | None] = dict.fromkeys(external_ids)
+        if not uris:
+            return result
+        response = self.request(
+            "GET", f"{settings.BLUESKY_APPVIEW_URL}/xrpc/app.bsky.feed.getPosts", params=[("uris", u) for u in uris]
+        )
+        body = self.json(response)
+        if not isinstance(body, dict) or not isinstance(body.get("posts"), list):
+            raise Transient("Bluesky answered with an unexpected body.")
+        seen = set()
+        for post in body["posts"]:
+            if not isinstance(post, dict) or post.get("uri") not in result:
+                continue
+            seen.add(post["uri"])
+            result[post["uri"]] = EngagementCounts(
+                likes=count(post, "likeCount"),
+                reposts=count(post, "repostCount"),
+                replies=count(post, "replyCount"),
+                quotes=count(post, "quoteCount"),
+            )
+        for uri in uris:
+            if uri not in seen:
+                result[uri] = POST_DELETED
+        return result
 
     def intent_url(self, *, text: str, link: str, instance: str = "") -> str:
         full = text if link in text else f"{text.strip()}\n{link}"

@@ -1,7 +1,12 @@
-"""Networks with no API for personal accounts: share-intent links only."""
+"""Networks with no API for personal accounts: share-intent links only.
+
+They are providers like the others (supports_direct False), so the list of share routes is
+`providers()` and nothing else.
+"""
 
 from urllib.parse import quote, urlencode
 
+from campaigns.images import RenditionSpec
 from campaigns.networks import Network
 
 from .base import Limits, Provider, register
@@ -13,6 +18,7 @@ class FacebookProvider(Provider):
 
     network = Network.FACEBOOK
     limits = Limits(text_network=Network.FACEBOOK)
+    rendition = RenditionSpec(1200, 630, 8_000_000)
 
     def intent_url(self, *, text: str, link: str, instance: str = "") -> str:
         return "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": link})

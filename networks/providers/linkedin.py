@@ -5,15 +5,29 @@ apps get no refresh token: `refresh` returns None and the health shown on the
 connected-accounts page asks the employee to reconnect before expiry.
 """
 
+import datetime as dt
 import re
+from collections.abc import Sequence
 from urllib.parse import quote, urlencode
 
 import requests
 from django.conf import settings
 
+from campaigns.images import RenditionSpec
 from campaigns.networks import Network
 
-from .base import ImageUpload, Limits, LinkCard, Permanent, Provider, Published, register
+from .base import (
+    POST_DELETED,
+    EngagementCounts,
+    ImageUpload,
+    Limits,
+    LinkCard,
+    Permanent,
+    Provider,
+    Published,
+    Transient,
+    register,
+)
 
 # "little text" format: these characters must be escaped or LinkedIn cuts or misreads the commentary.
 LITTLE_TEXT_RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
@@ -21,6 +35,27 @@ LITTLE_TEXT_RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
 
 def escape_little_text(text: str) -> str:
     return LITTLE_TEXT_RESERVED.sub(r"\\\1", text)
+
+
+# Tokens last 60 days when LinkedIn does not say.
+TOKEN_LIFETIME = dt.timedelta(days=60)
+METRICS_SCOPE = "r_member_postAnalytics"
+# memberCreatorPostAnalytics, one total per metric type and post:
+# GET /rest/memberCreatorPostAnalytics?q=entity&entity=(share:<urn>)&queryType=REACTION&aggregation=TOTAL
+METRIC_QUERY_TYPES = {"likes": "REACTION", "replies": "COMMENT", "reposts": "RESHARE", "impressions": "IMPRESSION"}
+
+
+def _entity(urn: str) -> str:
+    kind = "ugc" if urn.startswith("urn:li:ugcPost:") else "share"
+    return f"({kind}:{quote(urn, safe='')})"
+
+
+def _linkedin_name(extra: dict) -> str:
+    """allauth's OpenID Connect extra_data is {'userinfo': {...}, 'id_token': {...}}."""
+    for claims in (extra.get("userinfo"), extra.get("id_token"), extra):
+        if isinstance(claims, dict) and (claims.get("name") or claims.get("email")):
+            return str(claims.get("name") or claims.get("email"))
+    return ""
 
 
 @register
@@ -34,13 +69,32 @@ class LinkedInProvider(Provider):
         image_max_count=1,
     )
     supports_direct = True
+    allauth_provider = "linkedin"  # an openid_connect app with provider_id "linkedin"
+    wants_link_card = True
+    rendition = RenditionSpec(1200, 627, 5_000_000)
+    metrics_batch_size = 1
+    metrics_requests_per_post = len(METRIC_QUERY_TYPES)  # one analytics request per metric
+    served_by_generic_copy = False
 
     def is_configured(self) -> bool:
         if settings.LINKEDIN_CLIENT_ID and settings.LINKEDIN_CLIENT_SECRET:
             return True
         from allauth.socialaccount.models import SocialApp
 
-        return SocialApp.objects.filter(provider="openid_connect", provider_id="linkedin").exists()
+        return SocialApp.objects.filter(provider="openid_connect", provider_id=self.allauth_provider).exists()
+
+    def account_fields_from_allauth(self, *, social, token) -> dict:
+        return {
+            "external_id": f"urn:li:person:{social.uid}",
+            "handle": _linkedin_name(social.extra_data or {}) or social.uid,
+            "access_token": token.token,
+            "refresh_token": token.token_secret or "",
+            "token_expires_at": token.expires_at or dt.datetime.now(dt.UTC) + TOKEN_LIFETIME,
+            "refreshable": False,
+        }
+
+    def allauth_uid(self, *, account) -> str:
+        return account.external_id.removeprefix("urn:li:person:")
 
     def headers(self, token: str) -> dict[str, str]:
         return {
@@ -123,6 +177,58 @@ class LinkedInProvider(Provider):
 
             raise OutcomeUnknown("LinkedIn accepted the post but returned no id.")
         return Published(external_id=urn, url=f"https://www.linkedin.com/feed/update/{urn}/")
+
+    def metrics_available(self, account) -> bool:
+        """Only with the approved r_member_postAnalytics scope; otherwise LinkedIn's numbers are unavailable."""
+        return bool(
+            settings.LINKEDIN_POST_ANALYTICS and account is not None and METRICS_SCOPE in (account.scopes or "").split()
+        )
+
+    def metrics_cost(self, *, account, posts: int) -> int:
+        if not self.metrics_available(account):
+            return 0  # answered "unavailable" without asking LinkedIn
+        return super().metrics_cost(account=account, posts=posts)
+
+    # Metrics ------------------------------------------------------------------------
+    def fetch_metrics(self, *, account, external_ids: Sequence[str]) -> dict[str, EngagementCounts | None]:
+        """Reactions, comments, reshares and impressions per post URN; None for all when not available."""
+        if not self.metrics_available(account):
+            return dict.fromkeys(external_ids)
+        headers = {
+            "Authorization": f"Bearer {account.access_token}",
+            "LinkedIn-Version": settings.LINKEDIN_VERSION,
+            "X-Restli-Protocol-Version": "2.0.0",
+        }
+        result: dict[str, EngagementCounts | None] = {}
+        for urn in external_ids:
+            values: dict[str, int | None] = {}
+            try:
+                for field, query_type in METRIC_QUERY_TYPES.items():
+                    url = (
+                        f"{settings.LINKEDIN_API_BASE}/rest/memberCreatorPostAnalytics?q=entity&entity={_entity(urn)}"
+                        f"&queryType={query_type}&aggregation=TOTAL"
+                    )
+                    body = self.json(self.request("GET", url, headers=headers))
+                    elements = body.get("elements") if isinstance(body, dict) else None
+                    if not isinstance(elements, list):
+                        raise Transient("LinkedIn answered with an unexpected body.")
+                    total = sum(
+                        e.get("count", 0) for e in elements if isinstance(e, dict) and isinstance(e.get("count"), int)
+                    )
+                    values[field] = total
+            except Permanent as exc:
+                if exc.status == 404:
+                    result[urn] = POST_DELETED
+                    continue
+                raise
+            result[urn] = EngagementCounts(
+                likes=values.get("likes"),
+                reposts=values.get("reposts"),
+                replies=values.get("replies"),
+                quotes=values.get("quotes"),
+                impressions=values.get("impressions"),
+            )
+        return result
 
     def intent_url(self, *, text: str, link: str, instance: str = "") -> str:
         # share-offsite takes the URL only; the employee pastes the text themselves.

@@ -6,14 +6,18 @@ Tokens never expire. Publishing is idempotent through the Idempotency-Key header
 
 import re
 import time
+from collections.abc import Sequence
 from urllib.parse import quote, urlencode
 
 import requests
 from django.conf import settings
 
+from campaigns.images import RenditionSpec
 from campaigns.networks import Network
 
 from .base import (
+    POST_DELETED,
+    EngagementCounts,
     ImageUpload,
     Limits,
     LinkCard,
@@ -21,6 +25,7 @@ from .base import (
     Provider,
     Published,
     Transient,
+    count,
     register,
     retry_after_seconds,
 )
@@ -62,9 +67,16 @@ class MastodonProvider(Provider):
     )
     supports_direct = True
     idempotent_publish = True
+    rendition = RenditionSpec(1280, 720, 8_000_000)
+    metrics_batch_size = 1  # GET /api/v1/statuses/:id, one status per request
+    metrics_requests_per_post = 1
+    intent_needs_instance = True
 
     def is_configured(self) -> bool:
         return True  # each instance registers the app on first use: nothing to configure
+
+    def clean_instance(self, value: str) -> str:
+        return normalise_instance(value)
 
     # Instance and OAuth --------------------------------------------------------------
     def base_url(self, instance: str) -> str:
@@ -221,6 +233,44 @@ class MastodonProvider(Provider):
         if not isinstance(body, dict) or not body.get("id"):
             raise Transient(f"{account.instance} answered without a status id.")
         return Published(external_id=str(body["id"]), url=body.get("url") or body.get("uri") or "")
+
+    def metrics_limiter_scope(self, *, account) -> str:
+        # Each instance limits on its own.
+        return account.instance if account is not None else ""
+
+    # Metrics ------------------------------------------------------------------------
+    def fetch_metrics(self, *, account, external_ids: Sequence[str]) -> dict[str, EngagementCounts | None]:
+        """Favourites, reblogs, replies (and quotes on 4.4+) per status id; no impressions.
+
+        A 404 means the employee deleted the status: POST_DELETED for that id, the rest go on.
+        Raises AuthExpired, RateLimited, Permanent or Transient (the caller keeps what was fetched before).
+        """
+        if account is None or not account.instance:
+            raise Permanent("Mastodon metrics need the employee's instance.")
+        result: dict[str, EngagementCounts | None] = {}
+        base_url = self.base_url(account.instance)
+        for status_id in external_ids:
+            try:
+                response = self.request(
+                    "GET",
+                    f"{base_url}/api/v1/statuses/{status_id}",
+                    headers={"Authorization": f"Bearer {account.access_token}"},
+                )
+            except Permanent as exc:
+                if exc.status == 404:
+                    result[status_id] = POST_DELETED
+                    continue
+                raise
+            body = self.json(response)
+            if not isinstance(body, dict):
+                raise Transient(f"{account.instance} answered with an unexpected body.")
+            result[status_id] = EngagementCounts(
+                likes=count(body, "favourites_count"),
+                reposts=count(body, "reblogs_count"),
+                replies=count(body, "replies_count"),
+                quotes=count(body, "quotes_count"),
+            )
+        return result
 
     def intent_url(self, *, text: str, link: str, instance: str = "") -> str:
         host = normalise_instance(instance)

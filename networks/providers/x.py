@@ -6,15 +6,19 @@ Every call is billed, which is why direct posting is behind X_DIRECT_POSTING.
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from urllib.parse import quote, urlencode
 
 import requests
 from django.conf import settings
 
+from campaigns.images import RenditionSpec
 from campaigns.networks import Network
 
 from .base import (
+    POST_DELETED,
     AuthExpired,
+    EngagementCounts,
     ImageUpload,
     Limits,
     LinkCard,
@@ -24,6 +28,8 @@ from .base import (
     Published,
     QuotaExhausted,
     TokenSet,
+    Transient,
+    count,
     register,
     retry_after_seconds,
 )
@@ -40,22 +46,39 @@ class XProvider(Provider):
         image_max_count=4,
     )
     supports_direct = True
+    allauth_provider = "twitter_oauth2"
+    rendition = RenditionSpec(1600, 900, 5_000_000)
+    metrics_batch_size = 100  # GET /2/tweets?ids=… takes up to 100 ids
+    served_by_generic_copy = False
 
     def is_configured(self) -> bool:
+        # Every call is billed: direct posting only when an admin switched it on.
         if not settings.X_DIRECT_POSTING:
             return False
         if settings.X_CLIENT_ID:
             return True
         from allauth.socialaccount.models import SocialApp
 
-        return SocialApp.objects.filter(provider="twitter_oauth2").exists()
+        return SocialApp.objects.filter(provider=self.allauth_provider).exists()
+
+    def account_fields_from_allauth(self, *, social, token) -> dict:
+        extra = social.extra_data or {}
+        data = extra.get("data", extra)
+        return {
+            "external_id": social.uid,
+            "handle": data.get("username", "") if isinstance(data, dict) else "",
+            "access_token": token.token,
+            "refresh_token": token.token_secret or "",
+            "token_expires_at": token.expires_at,
+            "refreshable": bool(token.token_secret),
+        }
 
     def client_credentials(self) -> tuple[str, str]:
         if settings.X_CLIENT_ID:
             return settings.X_CLIENT_ID, settings.X_CLIENT_SECRET
         from allauth.socialaccount.models import SocialApp
 
-        app = SocialApp.objects.filter(provider="twitter_oauth2").first()
+        app = SocialApp.objects.filter(provider=self.allauth_provider).first()
         if app is None:
             raise Permanent("X is not configured: add the client id and secret in admin or the environment.")
         return app.client_id, app.secret
@@ -173,6 +196,53 @@ class XProvider(Provider):
             refresh_token=body.get("refresh_token"),
             expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=int(body.get("expires_in", 7200))),
         )
+
+    def metrics_per_account(self) -> bool:
+        # With the app's bearer token one lookup may mix the posts of many employees.
+        return not settings.X_BEARER_TOKEN
+
+    # Metrics ------------------------------------------------------------------------
+    def fetch_metrics(self, *, account, external_ids: Sequence[str]) -> dict[str, EngagementCounts | None]:
+        """Public metrics per tweet id; POST_DELETED for ids X reports as not found.
+
+        Uses the app's bearer token (X_BEARER_TOKEN) or else the employee's token. Raises AuthExpired,
+        RateLimited, QuotaExhausted, Permanent or Transient for the whole batch.
+        """
+        if len(external_ids) > self.metrics_batch_size:
+            raise ValueError(f"X looks up at most {self.metrics_batch_size} posts at a time.")
+        token = settings.X_BEARER_TOKEN or (account.access_token if account is not None else "")
+        if not token:
+            raise Permanent("X metrics need X_BEARER_TOKEN or a connected account.")
+        response = self.request(
+            "GET",
+            f"{settings.X_API_BASE}/2/tweets",
+            params={"ids": ",".join(external_ids), "tweet.fields": "public_metrics"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        body = self.json(response)
+        if not isinstance(body, dict) or not isinstance(body.get("data", []), list):
+            raise Transient("X answered with an unexpected body.")
+        result: dict[str, EngagementCounts | None] = dict.fromkeys(external_ids)
+        for tweet in body.get("data", []):
+            if not isinstance(tweet, dict) or str(tweet.get("id")) not in result:
+                continue
+            metrics = tweet.get("public_metrics")
+            if not isinstance(metrics, dict):
+                continue
+            result[str(tweet["id"])] = EngagementCounts(
+                likes=count(metrics, "like_count"),
+                reposts=count(metrics, "retweet_count"),
+                replies=count(metrics, "reply_count"),
+                quotes=count(metrics, "quote_count"),
+                impressions=count(metrics, "impression_count"),
+            )
+        for error in body.get("errors", []) or []:
+            if not isinstance(error, dict):
+                continue
+            value = str(error.get("value") or error.get("resource_id") or "")
+            if value in result and str(error.get("type", "")).endswith("/resource-not-found"):
+                result[value] = POST_DELETED
+        return result
 
     def intent_url(self, *, text: str, link: str, instance: str = "") -> str:
         body = text.replace(link, "").strip() if link else text.strip()

@@ -6,8 +6,7 @@ from django.urls import reverse
 
 from analytics import metrics
 from analytics.engagement import EngagementSnapshot, ShareMetrics
-from networks.providers.base import EngagementCounts
-from networks.providers.metrics_common import POST_DELETED
+from networks.providers.base import POST_DELETED, EngagementCounts
 from tests.factories import SuggestedPostFactory
 from tests.leaderboard.helpers import make_click, make_share
 

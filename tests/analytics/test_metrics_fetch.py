@@ -1,6 +1,7 @@
 """The metrics pull against fake networks: real response shapes, and every kind of failure."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pytest
 import time_machine
@@ -11,7 +12,10 @@ from analytics.metrics_ratelimit import RateLimiter
 from leaderboard.models import Action, PointEntry
 from networks.models import ConnectedAccount, Share
 from tests.factories import UserFactory
-from tests.fakes.metrics_networks import FakeMetricsNetworks
+from tests.fakes.bluesky import FakeBluesky
+from tests.fakes.linkedin import FakeLinkedIn
+from tests.fakes.mastodon import FakeMastodon
+from tests.fakes.x import FakeX
 from tests.leaderboard.helpers import make_account, make_share
 
 from .metrics_helpers import fresh_rate_limits  # noqa: F401
@@ -21,15 +25,31 @@ pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
 
+@dataclass
+class Fakes:
+    """The same per-network fakes the publishing tests use, on one server."""
+
+    x: FakeX
+    bluesky: FakeBluesky
+    linkedin: FakeLinkedIn
+    mastodon: FakeMastodon
+
+
 @pytest.fixture
 def fake(httpserver, settings):
-    base = httpserver.url_for("").rstrip("/")
-    settings.X_API_BASE = base
-    settings.X_BEARER_TOKEN = "app-token"
-    settings.BLUESKY_APPVIEW_URL = base
-    settings.LINKEDIN_API_BASE = base
+    # Mastodon answers at the server's root (the instance is host:port): register it last.
+    fakes = Fakes(
+        x=FakeX(httpserver), bluesky=FakeBluesky(httpserver), linkedin=FakeLinkedIn(httpserver), mastodon=None
+    )
+    fakes.mastodon = FakeMastodon(httpserver)
+    fakes.mastodon.grant("token")
+    fakes.linkedin.tokens.add("token")
+    settings.X_API_BASE = fakes.x.url()
+    settings.X_BEARER_TOKEN = fakes.x.app_token
+    settings.BLUESKY_APPVIEW_URL = fakes.bluesky.url()
+    settings.LINKEDIN_API_BASE = fakes.linkedin.url()
     settings.MASTODON_SCHEME = "http"
-    return FakeMetricsNetworks(httpserver).serve()
+    return fakes
 
 
 def instance_of(httpserver) -> str:
@@ -40,12 +60,12 @@ def instance_of(httpserver) -> str:
 def test_x_batch_records_latest_values_history_points_and_deleted_posts(fake):
     alive = make_share(network="x", external_id="1001")
     gone = make_share(network="x", external_id="1002")
-    fake.tweet("1001", likes=4, retweets=1, replies=2, quotes=1, impressions=321)
+    fake.x.tweet_metrics("1001", likes=4, retweets=1, replies=2, quotes=1, impressions=321)
 
     outcome = metrics.metrics_pull_batch(network="x", share_ids=[alive.id, gone.id])
 
     assert outcome.recorded == 2 and not outcome.deferred
-    assert fake.x_requests == [["1001", "1002"]]
+    assert fake.x.lookups == [["1001", "1002"]]
     latest = ShareMetrics.objects.get(share=alive)
     assert latest.values() == {"likes": 4, "reposts": 1, "replies": 2, "quotes": 1, "impressions": 321}
     assert (latest.state, latest.measured_at) == ("ok", NOW)
@@ -61,13 +81,13 @@ def test_x_batch_records_latest_values_history_points_and_deleted_posts(fake):
 def test_x_lookups_never_carry_more_than_100_ids(fake, django_capture_on_commit_callbacks):
     for i in range(150):
         make_share(network="x", external_id=str(5000 + i), published_at=NOW - dt.timedelta(hours=2))
-        fake.tweet(str(5000 + i), likes=1)
+        fake.x.tweet_metrics(str(5000 + i), likes=1)
 
     with django_capture_on_commit_callbacks(execute=True):
         batches = metrics.metrics_enqueue_due(now=NOW)
 
     assert batches == 2
-    assert sorted(len(ids) for ids in fake.x_requests) == [50, 100]
+    assert sorted(len(ids) for ids in fake.x.lookups) == [50, 100]
     assert ShareMetrics.objects.filter(state="ok", likes=1).count() == 150
 
 
@@ -77,12 +97,12 @@ def test_bluesky_getposts_takes_25_uris_and_missing_ones_are_deleted(fake, djang
     for uri in uris:
         make_share(network="bluesky", external_id=uri, published_at=NOW - dt.timedelta(hours=3))
     for uri in uris[:-1]:
-        fake.skeet(uri, likes=2, reposts=1, replies=0, quotes=3)
+        fake.bluesky.post_metrics(uri, likes=2, reposts=1, replies=0, quotes=3)
 
     with django_capture_on_commit_callbacks(execute=True):
         metrics.metrics_enqueue_due(now=NOW)
 
-    assert sorted(len(r) for r in fake.bluesky_requests) == [5, 25]
+    assert sorted(len(r) for r in fake.bluesky.lookups) == [5, 25]
     assert ShareMetrics.objects.filter(state="ok", impressions=None, quotes=3).count() == 29
     assert Share.objects.get(external_id=uris[-1]).status == Share.Status.DELETED
 
@@ -93,12 +113,12 @@ def test_mastodon_one_status_per_request_404_marks_deleted_and_the_rest_go_on(fa
     account = make_account(user=user, network="mastodon", instance=instance_of(httpserver))
     kept = make_share(network="mastodon", user=user, account=account, external_id="111")
     deleted = make_share(network="mastodon", user=user, account=account, external_id="112", post=None)
-    fake.toot("111", favourites=7, reblogs=2, replies=1)
+    fake.mastodon.status_metrics("111", favourites=7, reblogs=2, replies=1)
 
     for share in (deleted, kept):
         metrics.metrics_pull_batch(network="mastodon", share_ids=[share.id])
 
-    assert fake.mastodon_requests == ["112", "111"]
+    assert fake.mastodon.lookups == ["112", "111"]
     assert ShareMetrics.objects.get(share=kept).values() == {
         "likes": 7,
         "reposts": 2,
@@ -117,8 +137,8 @@ def test_revoked_token_flags_the_account_stops_pulling_and_the_batch_goes_on(fak
     fine = make_account(user=bob, network="mastodon", instance=instance_of(httpserver))
     alice_share = make_share(network="mastodon", user=alice, account=revoked, external_id="201")
     bob_share = make_share(network="mastodon", user=bob, account=fine, external_id="202")
-    fake.toot("201", favourites=1)
-    fake.toot("202", favourites=3)
+    fake.mastodon.status_metrics("201", favourites=1)
+    fake.mastodon.status_metrics("202", favourites=3)
 
     outcome = metrics.metrics_pull_batch(network="mastodon", share_ids=[alice_share.id, bob_share.id])
 
@@ -153,7 +173,7 @@ def _previously_measured(share, likes=5):
 @time_machine.travel(NOW, tick=False)
 def test_403_is_recorded_and_waits_for_the_next_turn_of_the_schedule(httpserver, fake, settings):
     httpserver.clear()
-    httpserver.expect_request("/2/tweets").respond_with_json(
+    httpserver.expect_request("/x/2/tweets").respond_with_json(
         {"title": "Forbidden", "detail": "You are not permitted to use this endpoint.", "status": 403}, status=403
     )
     share = make_share(network="x", external_id="77", published_at=NOW - dt.timedelta(hours=5))
@@ -171,7 +191,7 @@ def test_403_is_recorded_and_waits_for_the_next_turn_of_the_schedule(httpserver,
 @time_machine.travel(NOW, tick=False)
 def test_429_with_retry_after_defers_the_batch_and_blocks_every_worker(httpserver, fake):
     httpserver.clear()
-    httpserver.expect_request("/2/tweets").respond_with_json(
+    httpserver.expect_request("/x/2/tweets").respond_with_json(
         {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429},
         status=429,
         headers={"Retry-After": "120"},
@@ -194,7 +214,7 @@ def test_deferred_batch_is_enqueued_again_and_gives_up_to_the_schedule(httpserve
     from analytics import tasks_metrics
 
     httpserver.clear()
-    httpserver.expect_request("/2/tweets").respond_with_json({"title": "Too Many Requests"}, status=429)
+    httpserver.expect_request("/x/2/tweets").respond_with_json({"title": "Too Many Requests"}, status=429)
     share = make_share(network="x", external_id="89")
     # Eager tasks run the re-enqueued attempts at once: the limiter refuses them until the cap.
     tasks_metrics.fetch_metrics_batch.delay("x", [share.id]).get()
@@ -215,7 +235,7 @@ def test_deferred_batch_is_enqueued_again_and_gives_up_to_the_schedule(httpserve
 @time_machine.travel(NOW, tick=False)
 def test_server_errors_and_garbage_retry_later_without_losing_values(httpserver, fake, respond):
     httpserver.clear()
-    respond(httpserver.expect_request("/2/tweets"))
+    respond(httpserver.expect_request("/x/2/tweets"))
     share = make_share(network="x", external_id="99", published_at=NOW - dt.timedelta(hours=5))
     _previously_measured(share, likes=9)
     attempted_before = ShareMetrics.objects.get(share=share).attempted_at
@@ -242,7 +262,7 @@ def test_linkedin_is_unavailable_without_the_analytics_scope(fake, settings, htt
 
     row = ShareMetrics.objects.get(share=share)
     assert row.state == "unavailable" and row.values() == dict.fromkeys(row.values())
-    assert fake.linkedin_requests == []
+    assert fake.linkedin.analytics_requests == []
 
 
 @time_machine.travel(NOW, tick=False)
@@ -251,7 +271,7 @@ def test_linkedin_with_the_analytics_scope(fake, settings):
     user = UserFactory()
     account = make_account(user=user, network="linkedin")
     share = make_share(network="linkedin", user=user, account=account, external_id="urn:li:share:7")
-    fake.linkedin_post("urn:li:share:7", reactions=12, comments=3, reshares=2, impressions=900)
+    fake.linkedin.post_analytics_for("urn:li:share:7", reactions=12, comments=3, reshares=2, impressions=900)
 
     metrics.metrics_pull_batch(network="linkedin", share_ids=[share.id])
 
@@ -262,18 +282,18 @@ def test_linkedin_with_the_analytics_scope(fake, settings):
         "quotes": None,
         "impressions": 900,
     }
-    assert fake.linkedin_requests[0] == "(share:urn:li:share:7)"
+    assert fake.linkedin.analytics_requests[0] == "(share:urn:li:share:7)"
 
 
 @time_machine.travel(NOW, tick=False)
 def test_a_retried_pull_awards_engagement_points_once(fake):
     share = make_share(network="x", external_id="4242")
-    fake.tweet("4242", likes=6, retweets=2, replies=1)
+    fake.x.tweet_metrics("4242", likes=6, retweets=2, replies=1)
     from analytics import tasks_metrics
 
     tasks_metrics.fetch_metrics_batch.delay("x", [share.id]).get()
     tasks_metrics.fetch_metrics_batch.delay("x", [share.id]).get()  # the broker redelivered it
-    fake.tweet("4242", likes=9, retweets=2, replies=1)
+    fake.x.tweet_metrics("4242", likes=9, retweets=2, replies=1)
     tasks_metrics.fetch_metrics_batch.delay("x", [share.id]).get()
 
     likes = PointEntry.objects.filter(action=Action.LIKE, source_id=share.id)
@@ -287,7 +307,7 @@ def test_beat_task_pulls_due_shares_end_to_end(fake, django_capture_on_commit_ca
     from analytics import tasks_metrics
 
     share = make_share(network="x", external_id="5151", published_at=NOW - dt.timedelta(minutes=30))
-    fake.tweet("5151", likes=1)
+    fake.x.tweet_metrics("5151", likes=1)
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks_metrics.enqueue_due_metrics.delay().get() == 1
     assert ShareMetrics.objects.get(share=share).likes == 1
@@ -303,13 +323,13 @@ def test_linkedin_posts_cost_four_requests_each_against_the_limit(fake, settings
     account = make_account(user=user, network="linkedin")
     first = make_share(network="linkedin", user=user, account=account, external_id="urn:li:share:8")
     second = make_share(network="linkedin", user=user, account=account, external_id="urn:li:share:9", post=None)
-    fake.linkedin_post("urn:li:share:8", reactions=1)
-    fake.linkedin_post("urn:li:share:9", reactions=1)
+    fake.linkedin.post_analytics_for("urn:li:share:8", reactions=1)
+    fake.linkedin.post_analytics_for("urn:li:share:9", reactions=1)
 
     done = metrics.metrics_pull_batch(network="linkedin", share_ids=[first.id])
     held = metrics.metrics_pull_batch(network="linkedin", share_ids=[second.id])
 
-    assert done.recorded == 1 and len(fake.linkedin_requests) == 4
+    assert done.recorded == 1 and len(fake.linkedin.analytics_requests) == 4
     assert held.deferred == [second.id] and held.retry_in > 3500
 
 

@@ -23,6 +23,7 @@ class FakeBluesky(FakeNetwork):
         ("POST", r"/xrpc/com\.atproto\.repo\.uploadBlob", "upload_blob"),
         ("POST", r"/xrpc/com\.atproto\.repo\.createRecord", "create_record"),
         ("GET", r"/xrpc/com\.atproto\.repo\.getRecord", "get_record"),
+        ("GET", r"/xrpc/app\.bsky\.feed\.getPosts", "get_posts"),  # the public AppView (metrics)
     ]
 
     def __init__(self, server) -> None:
@@ -35,6 +36,8 @@ class FakeBluesky(FakeNetwork):
         self.blobs: dict[str, dict] = {}
         self.records: dict[str, dict] = {}
         self.seq = itertools.count(1)
+        self.post_counts: dict[str, dict] = {}
+        self.lookups: list[list[str]] = []
 
     @property
     def resolver_url(self) -> str:
@@ -154,3 +157,40 @@ class FakeBluesky(FakeNetwork):
     @staticmethod
     def now() -> str:
         return dt.datetime.now(dt.UTC).isoformat()
+
+    # Metrics (AppView, no auth; posts it does not have are left out) ------------------
+    def post_metrics(self, uri: str, *, likes=0, reposts=0, replies=0, quotes=0) -> None:
+        self.post_counts[uri] = {
+            "likeCount": likes,
+            "repostCount": reposts,
+            "replyCount": replies,
+            "quoteCount": quotes,
+        }
+
+    def route_get_posts(self, request):
+        uris = request.args.getlist("uris")
+        self.lookups.append(uris)
+        if len(uris) > 25:
+            return json_response(
+                {"error": "InvalidRequest", "message": "uris must not have more than 25 elements"}, 400
+            )
+        posts = []
+        for uri in uris:
+            if uri in self.post_counts:
+                did = uri.split("/")[2]
+                posts.append(
+                    {
+                        "uri": uri,
+                        "cid": "bafyreib2rxk3rh6kzwq",
+                        "author": {"did": did, "handle": "alice.bsky.social", "displayName": "Alice"},
+                        "record": {
+                            "$type": "app.bsky.feed.post",
+                            "text": "Out now",
+                            "createdAt": "2026-11-25T10:00:00Z",
+                        },
+                        "indexedAt": "2026-11-25T10:00:01Z",
+                        "labels": [],
+                        **self.post_counts[uri],
+                    }
+                )
+        return json_response({"posts": posts})

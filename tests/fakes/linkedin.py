@@ -4,7 +4,7 @@ import itertools
 import re
 import secrets
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import jwt
 from werkzeug import Response
@@ -21,6 +21,7 @@ class FakeLinkedIn(FakeNetwork):
         ("GET", r"/oauth/\.well-known/openid-configuration", "openid_configuration"),
         ("POST", r"/oauth/v2/accessToken", "access_token"),
         ("GET", r"/v2/userinfo", "userinfo"),
+        ("GET", r"/rest/memberCreatorPostAnalytics", "post_analytics"),
     ]
     issuer = "https://www.linkedin.com/oauth"
     client_id = "li-client"
@@ -34,6 +35,8 @@ class FakeLinkedIn(FakeNetwork):
         self.images: dict[str, dict] = {}
         self.posts: list[dict] = []
         self.seq = itertools.count(7_400_000_000_000_000_001)
+        self.analytics: dict[str, dict[str, int]] = {}
+        self.analytics_requests: list[str] = []
 
     # OpenID Connect (Sign In with LinkedIn v2) -----------------------------------------
     def approve(self, authorize_url: str) -> dict:
@@ -202,3 +205,26 @@ class FakeLinkedIn(FakeNetwork):
         urn = f"urn:li:share:{next(self.seq)}"
         self.posts.append({"urn": urn, "body": body})
         return Response(status=201, headers={"x-restli-id": urn, "x-linkedin-id": urn})
+
+    # Metrics: memberCreatorPostAnalytics?q=entity&entity=(share:…)&queryType=…&aggregation=TOTAL ---
+    def post_analytics_for(self, urn: str, **counts: int) -> None:
+        self.analytics[urn] = counts
+
+    def route_post_analytics(self, request):
+        entity = unquote(request.args.get("entity", ""))
+        self.analytics_requests.append(entity)
+        if denied := self._check(request):
+            return denied
+        urn = entity[entity.index(":") + 1 : -1] if entity.startswith("(") else ""
+        if urn not in self.analytics:
+            return json_response({"status": 404, "message": "Not found"}, 404)
+        query_type = request.args.get("queryType")
+        metric = {"REACTION": "reactions", "COMMENT": "comments", "RESHARE": "reshares", "IMPRESSION": "impressions"}
+        value = self.analytics[urn].get(metric[query_type], 0)
+        key = "com.linkedin.adsexternalapi.memberanalytics.v1.CreatorPostAnalyticsMetricTypeV1"
+        return json_response(
+            {
+                "paging": {"start": 0, "count": 10, "links": []},
+                "elements": [{"count": value, "metricType": {key: query_type}}],
+            }
+        )

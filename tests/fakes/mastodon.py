@@ -42,6 +42,8 @@ class FakeMastodon(FakeNetwork):
         self.statuses: list[dict] = []
         self.idempotency: dict[tuple[str, str], dict] = {}
         self.ids = itertools.count(110_000_000_000_000_001)
+        self.counts: dict[str, dict] = {}  # engagement of statuses made elsewhere (metrics tests)
+        self.lookups: list[str] = []
         self.account = {"id": "109876", "username": "alice", "acct": "alice", "url": f"http://{self.instance}/@alice"}
         super().__init__(server)
 
@@ -202,7 +204,29 @@ class FakeMastodon(FakeNetwork):
         return json_response(status)
 
     def route_status_get(self, request, status_id):
+        self.lookups.append(status_id)
+        if denied := self._authorised(request):
+            return denied
         for item in self.statuses:
             if item["status"]["id"] == status_id:
                 return json_response(item["status"])
+        if status_id in self.counts:
+            return json_response(
+                {
+                    "id": status_id,
+                    "created_at": "2026-11-25T10:00:00.000Z",
+                    "visibility": "public",
+                    "url": f"https://social.example/@alice/{status_id}",
+                    "content": "<p>Out now</p>",
+                    **self.counts[status_id],
+                }
+            )
         return json_response({"error": "Record not found"}, 404)
+
+    # Metrics ------------------------------------------------------------------------
+    def grant(self, token: str) -> None:
+        """Make `token` a valid access token (for accounts made without the OAuth dance)."""
+        self.tokens[token] = {"scope": "read"}
+
+    def status_metrics(self, status_id: str, *, favourites=0, reblogs=0, replies=0) -> None:
+        self.counts[status_id] = {"favourites_count": favourites, "reblogs_count": reblogs, "replies_count": replies}

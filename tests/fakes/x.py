@@ -1,4 +1,6 @@
-"""Fake X API v2: POST /2/tweets, POST /2/media/upload and the OAuth 2.0 token endpoint (refresh grant)."""
+"""Fake X API v2: POST /2/tweets, POST /2/media/upload, the OAuth 2.0 token endpoint (refresh grant),
+and the metrics lookup GET /2/tweets?ids=…&tweet.fields=public_metrics (unknown ids as resource-not-found
+errors next to the data)."""
 
 import base64
 import hashlib
@@ -10,6 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from .base import FakeNetwork, bearer, json_response
 
+X_NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
+
 
 class FakeX(FakeNetwork):
     prefix = "/x"
@@ -19,7 +23,9 @@ class FakeX(FakeNetwork):
         ("POST", r"/2/oauth2/token", "token"),
         ("GET", r"/2/users/(?P<user_id>\d+)/tweets", "user_tweets"),
         ("GET", r"/2/users/me", "users_me"),
+        ("GET", r"/2/tweets", "tweet_lookup"),
     ]
+    app_token = "app-token"  # X_BEARER_TOKEN: app-only auth for lookups
     client_id = "x-client-id"
     client_secret = "x-client-secret"
 
@@ -32,6 +38,8 @@ class FakeX(FakeNetwork):
         self.media: dict[str, dict] = {}
         self.tweets: list[dict] = []
         self.seq = itertools.count(1_861_000_000_000_000_001)
+        self.public_metrics: dict[str, dict] = {}
+        self.lookups: list[list[str]] = []
 
     def _auth(self, request):
         if bearer(request) not in self.access:
@@ -170,3 +178,52 @@ class FakeX(FakeNetwork):
         return json_response(
             {"data": {"id": tweet_id, "text": body["text"], "edit_history_tweet_ids": [tweet_id]}}, 201
         )
+
+    # Metrics ------------------------------------------------------------------------
+    def tweet_metrics(self, tweet_id: str, *, likes=0, retweets=0, replies=0, quotes=0, impressions=0) -> None:
+        self.public_metrics[tweet_id] = {
+            "retweet_count": retweets,
+            "reply_count": replies,
+            "like_count": likes,
+            "quote_count": quotes,
+            "bookmark_count": 0,
+            "impression_count": impressions,
+        }
+
+    def route_tweet_lookup(self, request):
+        if bearer(request) != self.app_token and bearer(request) not in self.access:
+            return json_response(
+                {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}, 401
+            )
+        ids = request.args.get("ids", "").split(",")
+        self.lookups.append(ids)
+        if len(ids) > 100:
+            return json_response({"title": "Invalid Request", "detail": "ids: size must be between 1 and 100"}, 400)
+        body: dict = {"data": [], "errors": []}
+        for tweet_id in ids:
+            if tweet_id in self.public_metrics:
+                body["data"].append(
+                    {
+                        "id": tweet_id,
+                        "text": "Our new release is out!",
+                        "edit_history_tweet_ids": [tweet_id],
+                        "public_metrics": self.public_metrics[tweet_id],
+                    }
+                )
+            else:
+                body["errors"].append(
+                    {
+                        "value": tweet_id,
+                        "detail": f"Could not find tweet with ids: [{tweet_id}].",
+                        "title": "Not Found Error",
+                        "resource_type": "tweet",
+                        "parameter": "ids",
+                        "resource_id": tweet_id,
+                        "type": X_NOT_FOUND,
+                    }
+                )
+        if not body["data"]:
+            del body["data"]
+        if not body["errors"]:
+            del body["errors"]
+        return json_response(body)

@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from networks.models import ConnectedAccount, Share
 from networks.providers.bluesky import link_facets
-from networks.services import accounts_refresh_due, share_direct_create, share_publish
+from networks.services.connections import accounts_refresh_due
+from networks.services.publishing import share_publish
+from networks.services.sharing import share_direct_create
 
 
 def connect(client, bluesky, **overrides):

@@ -8,7 +8,9 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from networks.models import ConnectedAccount, Share
-from networks.services import account_refresh, share_direct_create, share_publish
+from networks.services.connections import account_refresh
+from networks.services.publishing import share_publish
+from networks.services.sharing import share_direct_create
 from tests.factories import ConnectedAccountFactory, SuggestedPostFactory, UserFactory
 
 pytestmark = [

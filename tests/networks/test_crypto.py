@@ -5,7 +5,7 @@ from django.db import connection
 
 from networks import crypto
 from networks.models import ConnectedAccount
-from networks.services import tokens_reencrypt
+from networks.services.connections import tokens_reencrypt
 from tests.factories import ConnectedAccountFactory
 
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 from accounts.services import profile_get
 from networks.models import ConnectedAccount, MastodonApp, Share
 from networks.providers.base import retry_after_seconds
-from networks.services import share_direct_create, share_publish
+from networks.services.publishing import share_publish
+from networks.services.sharing import share_direct_create
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 

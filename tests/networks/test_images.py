@@ -4,7 +4,7 @@ import pytest
 from PIL import Image
 
 from networks.providers import get_provider
-from networks.services import share_image
+from networks.services.sharing import share_image
 
 
 @pytest.mark.parametrize("network", ["linkedin", "x", "mastodon", "bluesky"])

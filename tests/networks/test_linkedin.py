@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from networks.models import ConnectedAccount, Share
 from networks.providers.linkedin import escape_little_text
-from networks.services import accounts_refresh_due, share_direct_create, share_publish
+from networks.services.connections import accounts_refresh_due
+from networks.services.publishing import share_publish
+from networks.services.sharing import share_direct_create
 from tests.networks.helpers import allauth_connection
 
 
@@ -125,7 +127,7 @@ def test_little_text_reserved_characters_are_escaped():
 
 
 def test_unknown_linkedin_outcome_is_settled_after_a_day_with_advice(li_account, employee, linkedin, post):
-    from networks.services import shares_reconcile_unknown
+    from networks.services.publishing import shares_reconcile_unknown
 
     linkedin.fail("posts", 201, {}, sleep=1.0, then_succeed=True)
     share = share_direct_create(user=employee, post=post, network="linkedin")

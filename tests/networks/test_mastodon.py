@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from networks.models import ConnectedAccount, MastodonApp, Share
-from networks.services import share_publish
+from networks.services.publishing import share_publish
 
 
 def connect(client, mastodon):
@@ -107,7 +107,7 @@ def test_share_now_publishes_with_image_after_media_processing(
 def test_retried_publish_with_same_key_does_not_post_twice(employee, mastodon, post, client):
     client.force_login(employee)
     connect(client, mastodon)
-    from networks.services import share_direct_create
+    from networks.services.sharing import share_direct_create
 
     # The first attempt reaches the server but the answer is lost (read timeout).
     mastodon.fail("statuses", 200, {}, sleep=1.0, then_succeed=True)
@@ -127,7 +127,7 @@ def test_retried_publish_with_same_key_does_not_post_twice(employee, mastodon, p
 def test_rate_limit_reschedules_at_the_iso_reset_time(employee, mastodon, post, client):
     client.force_login(employee)
     connect(client, mastodon)
-    from networks.services import share_direct_create
+    from networks.services.sharing import share_direct_create
 
     now = timezone.now()
     reset = (now + dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
@@ -144,7 +144,7 @@ def test_rate_limit_reschedules_at_the_iso_reset_time(employee, mastodon, post, 
 def test_revoked_token_fails_the_share_and_flags_the_account(employee, mastodon, post, client):
     client.force_login(employee)
     connect(client, mastodon)
-    from networks.services import share_direct_create
+    from networks.services.sharing import share_direct_create
 
     share = share_direct_create(user=employee, post=post, network="mastodon")
     mastodon.tokens.clear()
@@ -160,7 +160,7 @@ def test_revoked_token_fails_the_share_and_flags_the_account(employee, mastodon,
 
 
 def test_scheduled_share_is_published_at_its_time(client, employee, mastodon, post, django_capture_on_commit_callbacks):
-    from networks.services import shares_publish_due
+    from networks.services.publishing import shares_publish_due
 
     client.force_login(employee)
     connect(client, mastodon)

@@ -9,14 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from networks.models import ConnectedAccount, Share
-from networks.services import (
-    MAX_ATTEMPTS,
-    account_refresh,
-    share_direct_create,
-    share_publish,
-    shares_publish_due,
-    shares_reconcile_unknown,
-)
+from networks.services.connections import account_refresh
+from networks.services.publishing import MAX_ATTEMPTS, share_publish, shares_publish_due, shares_reconcile_unknown
+from networks.services.sharing import share_direct_create
 from tests.networks.helpers import allauth_connection
 
 

@@ -1,0 +1,7 @@
+"""News campaigns sends to higher apps (connected in their AppConfig.ready(), never imported downwards)."""
+
+from django.dispatch import Signal
+
+# A post's image was stored, replaced or removed: the apps that know the networks build its
+# renditions (networks: one per provider size). Sent with `post` (a SuggestedPost), synchronously.
+post_image_stored = Signal()

@@ -1,0 +1,56 @@
+"""A small client for a page's Open Graph tags (title and description of link cards).
+
+Best effort by design: any failure (network, not HTML, garbled) gives no tags, never an error.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import logging
+from dataclasses import dataclass
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+MAX_BYTES = 512_000
+TIMEOUT = (3, 5)
+
+
+@dataclass(frozen=True)
+class PagePreview:
+    """What a page says about itself; empty strings when it says nothing."""
+
+    title: str = ""
+    description: str = ""
+
+
+class _OpenGraphParser(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "meta":
+            return
+        values = dict(attrs)
+        key = values.get("property") or values.get("name") or ""
+        if key.startswith(("og:", "twitter:")) and values.get("content") and key not in self.tags:
+            self.tags[key] = values["content"] or ""
+
+
+def page_preview_fetch(*, url: str) -> PagePreview:
+    """The og:/twitter: title and description of the page at `url` (first 512 kB read). Never raises."""
+    tags: dict[str, str] = {}
+    try:
+        with requests.get(url, timeout=TIMEOUT, stream=True, headers={"User-Agent": "Advocacy"}) as page:
+            if page.ok and "html" in page.headers.get("Content-Type", ""):
+                parser = _OpenGraphParser()
+                parser.feed(page.raw.read(MAX_BYTES, decode_content=True).decode(page.encoding or "utf-8", "replace"))
+                tags = parser.tags
+    except (requests.RequestException, ValueError):
+        logger.info("No Open Graph tags for %s", url)
+    return PagePreview(
+        title=tags.get("og:title") or tags.get("twitter:title") or "",
+        description=tags.get("og:description") or tags.get("twitter:description") or "",
+    )
