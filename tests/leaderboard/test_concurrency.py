@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.db import connection
 
-from leaderboard import services
 from leaderboard.models import Action, PeriodScore, PointEntry, PointRule
+from leaderboard.services import awards
 from tests.factories import ShortLinkFactory, UserFactory
 
 from .helpers import make_click, make_share
@@ -42,7 +42,7 @@ def test_daily_cap_holds_when_workers_award_clicks_at_once():
     link = ShortLinkFactory(user=UserFactory())
     clicks = [make_click(link=link) for _ in range(8)]
 
-    _run_in_threads([lambda c=c: services.points_award_click(click_id=c.id) for c in clicks])
+    _run_in_threads([lambda c=c: awards.points_award_click(click_id=c.id) for c in clicks])
 
     paid = PointEntry.objects.filter(action=Action.UNIQUE_CLICK, points__gt=0).count()
     assert paid == 3
@@ -55,7 +55,7 @@ def test_the_same_share_awarded_by_several_workers_at_once_counts_once():
         pytest.skip("needs concurrent writers (PostgreSQL)")
     share = make_share(published_at=dt.datetime(2026, 11, 25, tzinfo=dt.UTC))
 
-    _run_in_threads([lambda: services.points_award_share(share_id=share.id) for _ in range(6)])
+    _run_in_threads([lambda: awards.points_award_share(share_id=share.id) for _ in range(6)])
 
     assert PointEntry.objects.filter(action=Action.SHARE).count() == 1
     assert PeriodScore.objects.get(user=share.user, period="all").points == 10
