@@ -195,7 +195,7 @@ def points_sync_clicks(*, since: dt.datetime) -> dict[str, int]:
 # --- Engagement --------------------------------------------------------------------------
 
 ENGAGEMENT_FIELDS = ("likes", "reposts", "replies", "quotes")
-ENGAGEMENT_LABELS = {Action.LIKE: "like", Action.REPOST: "repost", Action.COMMENT: "comment"}
+ENGAGEMENT_LABELS: dict[str, str] = {Action.LIKE: "like", Action.REPOST: "repost", Action.COMMENT: "comment"}
 
 
 def _engagement_counts(totals: dict[str, int | None]) -> dict[str, int | None]:

@@ -59,3 +59,24 @@ def test_the_same_share_awarded_by_several_workers_at_once_counts_once():
 
     assert PointEntry.objects.filter(action=Action.SHARE).count() == 1
     assert PeriodScore.objects.get(user=share.user, period="all").points == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_engagement_synced_by_several_workers_at_once_is_paid_once():
+    if connection.vendor == "sqlite":
+        pytest.skip("needs concurrent writers (PostgreSQL)")
+    from analytics.metrics import metrics_record
+    from networks.providers.base import EngagementCounts
+
+    now = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+    share = make_share(published_at=now - dt.timedelta(days=1))
+    metrics_record(share_id=share.id, counts=EngagementCounts(likes=3, reposts=1), now=now - dt.timedelta(hours=1))
+    metrics_record(share_id=share.id, counts=EngagementCounts(likes=7, reposts=1), now=now)
+    since = now - dt.timedelta(days=1)
+
+    _run_in_threads([lambda: awards.points_sync_engagement(since=since) for _ in range(6)])
+
+    likes = PointEntry.objects.filter(action=Action.LIKE).order_by("step")
+    assert [(e.step, e.quantity) for e in likes] == [(3, 3), (7, 4)]
+    assert PointEntry.objects.filter(action=Action.REPOST).count() == 1
+    assert PeriodScore.objects.get(user=share.user, period="all").points == 7 + 3
