@@ -273,7 +273,6 @@ def test_a_retried_pull_awards_engagement_points_once(fake):
     share = make_share(network="x", external_id="4242")
     fake.tweet("4242", likes=6, retweets=2, replies=1)
     from analytics import tasks_metrics
-
     from leaderboard.services.awards import points_sync_engagement
 
     tasks_metrics.fetch_metrics_batch.delay("x", [share.id]).get()
