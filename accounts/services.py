@@ -3,6 +3,7 @@ from django.db import transaction
 
 from .models import EmployeeProfile, Location, Team, User
 from .roles import EMPLOYEE, ROLES, STAFF_ROLES
+from .signals import board_membership_changed
 
 
 def profile_get(*, user: User) -> EmployeeProfile:
@@ -57,8 +58,9 @@ LEADERBOARD_FIELDS = {"team", "leaderboard_opt_out", "leaderboard_excluded"}
 
 
 def profile_changed(*, changed_fields: set[str]) -> None:
-    """Tell the leaderboards when a change moves someone between boards (team, opt-out, exclusion)."""
-    if changed_fields & LEADERBOARD_FIELDS:
-        from leaderboard.services import leaderboard_membership_changed
+    """Tell the leaderboards when a change moves someone between boards (team, opt-out, exclusion).
 
-        leaderboard_membership_changed()
+    Sends `accounts.signals.board_membership_changed`; the leaderboard app listens.
+    """
+    if changed_fields & LEADERBOARD_FIELDS:
+        board_membership_changed.send(sender=EmployeeProfile, changed_fields=changed_fields & LEADERBOARD_FIELDS)

@@ -65,6 +65,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 4 * MINUTE},
     },
+    "leaderboard: engagement points for growth measured in the last month (catch-up)": {
+        "task": "leaderboard.tasks.award_engagement_points",
+        "schedule": crontab(minute=25),
+        "options": {"expires": 50 * MINUTE},
+    },
     "leaderboard: weekly streak points for the last complete week": {
         "task": "leaderboard.tasks.award_weekly_streaks",
         "schedule": crontab(minute=40, hour=2),

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from .engagement import EngagementSnapshot, ShareMetrics
 from .models import Click, ClickRollup, FilteredHit
 
 
@@ -38,3 +39,27 @@ class ClickRollupAdmin(ReadOnlyAdmin):
     list_select_related = ("link",)
     raw_id_fields = ("link",)
     date_hierarchy = "hour"
+
+
+# --- Engagement history (metrics pull): never edited or deleted by hand; it goes with its share ------------
+class HistoryAdmin(ReadOnlyAdmin):
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ShareMetrics)
+class ShareMetricsAdmin(HistoryAdmin):
+    list_display = ("share", "state", "likes", "reposts", "replies", "quotes", "impressions", "measured_at", "failures")
+    list_filter = ("state", "share__network")
+    search_fields = ("share__user__email", "share__external_id")
+    list_select_related = ("share", "share__user", "share__post")
+    raw_id_fields = ("share",)
+
+
+@admin.register(EngagementSnapshot)
+class EngagementSnapshotAdmin(HistoryAdmin):
+    list_display = ("share", "measured_at", "likes", "reposts", "replies", "quotes", "impressions")
+    search_fields = ("share__user__email", "share__external_id")
+    list_select_related = ("share", "share__user", "share__post")
+    raw_id_fields = ("share",)
+    date_hierarchy = "measured_at"

@@ -254,8 +254,6 @@ def metrics_record(*, share_id: int, counts: EngagementCounts | None, now: dt.da
     Transactional, with the share's metrics row locked, so two workers cannot interleave; an
     answer older than the one already stored is ignored (no lost update, no going back).
     """
-    from leaderboard.services import points_award_engagement
-
     now = now or timezone.now()
     ShareMetrics.objects.get_or_create(share_id=share_id)
     with transaction.atomic():
@@ -285,5 +283,4 @@ def metrics_record(*, share_id: int, counts: EngagementCounts | None, now: dt.da
         metrics.failures = 0
         metrics.last_error = ""
         metrics.save()
-        points_award_engagement(share_id=share_id, totals=values)
     return metrics

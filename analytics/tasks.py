@@ -1,5 +1,8 @@
 from celery import shared_task
 
+# Celery's autodiscovery imports only `tasks.py`: importing the metrics pull's tasks here registers them
+# (under their own names, `analytics.tasks_metrics.*`, which the beat schedule uses).
+from . import tasks_metrics  # noqa: F401
 from .services import click_privacy_purge, clicks_drain
 
 

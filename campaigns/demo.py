@@ -1144,7 +1144,8 @@ def activity_seed(*, now: dt.datetime, result: SeedResult, progress: ProgressCal
     """
     from analytics.models import Click
     from analytics.services import clicks_ingest
-    from leaderboard.services import leaderboards_rebuild, points_sync_clicks
+    from leaderboard.services.awards import points_sync_clicks
+    from leaderboard.services.rebuild import leaderboards_rebuild
     from networks.models import Share
     from shortlinks.buffer import RawClick
     from shortlinks.services import link_get_or_create

@@ -49,25 +49,3 @@ class BadgeAwardAdmin(ReadOnlyAdmin):
     list_filter = ("badge",)
     search_fields = ("user__email",)
     list_select_related = ("user",)
-
-
-# Engagement history lives in analytics (issue 5) and is registered here, next to the points it earns.
-from analytics.engagement import EngagementSnapshot, ShareMetrics  # noqa: E402
-
-
-@admin.register(ShareMetrics)
-class ShareMetricsAdmin(ReadOnlyAdmin):
-    list_display = ("share", "state", "likes", "reposts", "replies", "quotes", "impressions", "measured_at", "failures")
-    list_filter = ("state", "share__network")
-    search_fields = ("share__user__email", "share__external_id")
-    list_select_related = ("share", "share__user", "share__post")
-    raw_id_fields = ("share",)
-
-
-@admin.register(EngagementSnapshot)
-class EngagementSnapshotAdmin(ReadOnlyAdmin):
-    list_display = ("share", "measured_at", "likes", "reposts", "replies", "quotes", "impressions")
-    search_fields = ("share__user__email", "share__external_id")
-    list_select_related = ("share", "share__user", "share__post")
-    raw_id_fields = ("share",)
-    date_hierarchy = "measured_at"

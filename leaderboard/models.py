@@ -82,6 +82,15 @@ class PointRule(models.Model):
             raise ValidationError({"daily_cap_per_share": "Only the unique-click rule has a daily cap."})
 
 
+class SourceType(models.TextChoices):
+    """What a ledger entry's `source_id` points at; with action and step it makes the entry unique."""
+
+    LINK = "link", "Short link (a share of a post on a network)"
+    CLICK = "click", "Click"
+    SHARE = "share", "Share (engagement growth)"
+    WEEK = "week", "Week (streak; the source is the employee)"
+
+
 class PointEntry(models.Model):
     """One line of the append-only ledger. Never edited: mistakes are undone by compensating entries.
 
@@ -92,7 +101,7 @@ class PointEntry(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="point_entries")
     action = models.CharField(max_length=20, choices=Action.choices)
     points = models.IntegerField()
-    source_type = models.CharField(max_length=16, help_text="share, click or week.")
+    source_type = models.CharField(max_length=16, choices=SourceType.choices)
     source_id = models.BigIntegerField()
     step = models.BigIntegerField(default=0)
     quantity = models.PositiveIntegerField(default=1, help_text="How many likes, clicks… this entry pays for.")

@@ -6,8 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import selectors
 from .models import Period
+from .services.rebuild import leaderboard_opt_out_set
 
 SCOPES = [("all", "Everyone"), ("team", "My team"), ("teams", "Teams")]
 TOP = 50
@@ -79,7 +80,7 @@ def visibility(request: HttpRequest) -> HttpResponse:
     if choice not in ("public", "hidden"):
         messages.error(request, "Choose whether to show or hide yourself on public leaderboards.")
         return redirect("leaderboard:my_points")
-    services.leaderboard_opt_out_set(user=request.user, opt_out=choice == "hidden")
+    leaderboard_opt_out_set(user=request.user, opt_out=choice == "hidden")
     messages.success(
         request,
         "You are hidden from public leaderboards; you still see your own rank here."

@@ -66,8 +66,9 @@ def main() -> None:
     from django.utils import timezone
 
     from accounts.models import Team
-    from leaderboard import redis_boards, selectors, services
+    from leaderboard import redis_boards, selectors
     from leaderboard.models import Period
+    from leaderboard.services import rebuild
 
     call_command("migrate", verbosity=0)
     client = redis_boards.client()
@@ -119,17 +120,17 @@ def main() -> None:
 
     # --- Full rebuild ---------------------------------------------------------------
     t0 = time.perf_counter()
-    scores = services._period_scores_rebuild()
+    scores = rebuild.period_scores_rebuild()
     t1 = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE leaderboard_periodscore")
-    members = services.leaderboard_redis_rebuild(now=now)
+    members = rebuild.leaderboard_redis_rebuild(now=now)
     t2 = time.perf_counter()
     rebuild_sql_s, rebuild_redis_s = t1 - t0, t2 - t1
     log(f"rebuild: {scores} period totals in {rebuild_sql_s:.1f} s, {members} Redis entries in {rebuild_redis_s:.1f} s")
     # The nightly case: the same rebuild again when (almost) nothing changed.
     t3 = time.perf_counter()
-    services.leaderboards_rebuild(now=now)
+    rebuild.leaderboards_rebuild(now=now)
     rebuild_again_s = time.perf_counter() - t3
     log(f"rebuild again over unchanged totals: {rebuild_again_s:.1f} s")
 

@@ -62,9 +62,10 @@ def test_today_shows_my_points_clicks_and_each_figure_measured_or_unavailable(cl
     make_click(link=share.short_link)
     make_click(link=share.short_link, self_click=True)
     metrics.metrics_record(share_id=share.id, counts=EngagementCounts(likes=4, impressions=None), now=NOW)
-    from leaderboard import services
+    from leaderboard.services import awards
 
-    services.points_award_share(share_id=share.id)
+    awards.points_award_share(share_id=share.id)
+    awards.points_sync_engagement(since=NOW)  # the leaderboard pulls the likes analytics measured
     client.force_login(employee)
 
     html = client.get(reverse("today")).content.decode()

@@ -73,6 +73,9 @@ def test_x_batch_records_latest_values_history_points_and_deleted_posts(fake):
     gone.refresh_from_db()
     assert gone.status == Share.Status.DELETED
     assert ShareMetrics.objects.get(share=gone).state == "deleted"
+    from leaderboard.services.awards import points_sync_engagement
+
+    points_sync_engagement(since=NOW)  # the leaderboard pulls the growth analytics measured
     earned = dict(PointEntry.objects.filter(user=alive.user).values_list("action", "quantity"))
     assert earned == {Action.LIKE: 4, Action.REPOST: 2, Action.COMMENT: 2}
 
@@ -290,11 +293,15 @@ def test_a_retried_pull_awards_engagement_points_once(fake):
     share = make_share(network="x", external_id="4242")
     fake.x.tweet_metrics("4242", likes=6, retweets=2, replies=1)
     from analytics import tasks_metrics
+    from leaderboard.services.awards import points_sync_engagement
 
     tasks_metrics.fetch_metrics_batch.delay("x", [share.id]).get()
+    points_sync_engagement(since=NOW)
     tasks_metrics.fetch_metrics_batch.delay("x", [share.id]).get()  # the broker redelivered it
+    points_sync_engagement(since=NOW)
     fake.x.tweet_metrics("4242", likes=9, retweets=2, replies=1)
     tasks_metrics.fetch_metrics_batch.delay("x", [share.id]).get()
+    points_sync_engagement(since=NOW)
 
     likes = PointEntry.objects.filter(action=Action.LIKE, source_id=share.id)
     assert sorted(likes.values_list("quantity", flat=True)) == [3, 6]

@@ -3,14 +3,14 @@
 import datetime as dt
 import itertools
 
-from leaderboard import services
 from leaderboard.models import Action
+from leaderboard.services import ledger
 
 _sources = itertools.count(1)
 
 
 def award(user, points: int, at: dt.datetime) -> None:
-    services.entry_create(
+    ledger.entry_create(
         user_id=user.id,
         action=Action.SHARE,
         points=points,

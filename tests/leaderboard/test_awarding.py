@@ -5,8 +5,9 @@ import time_machine
 from django.db.models import Sum
 from django.utils import timezone
 
-from leaderboard import services, tasks
+from leaderboard import tasks
 from leaderboard.models import Action, PeriodScore, PointEntry, PointRule
+from leaderboard.services import awards
 from tests.factories import ShortLinkFactory, SuggestedPostFactory, UserFactory
 
 from .helpers import make_click, make_share
@@ -26,7 +27,7 @@ def test_share_earns_points_once_even_when_the_task_is_retried(employee):
 
     assert tasks.award_share_points.delay(share.id).get() == 1
     assert tasks.award_share_points.delay(share.id).get() == 0
-    services.points_award_recent()
+    awards.points_award_recent()
 
     assert list(PointEntry.objects.filter(user=employee).values_list("action", "points")) == [("share", 10)]
 
@@ -35,14 +36,14 @@ def test_share_earns_points_once_even_when_the_task_is_retried(employee):
 def test_sharing_the_same_post_again_on_the_same_network_earns_nothing_more(employee):
     post = SuggestedPostFactory()
     first = make_share(user=employee, post=post, network="x")
-    services.points_award_share(share_id=first.id)
+    awards.points_award_share(share_id=first.id)
     first.status = "deleted"  # deleted on X, then posted again: still one share of this post on X
     first.save()
     again = make_share(user=employee, post=post, network="x")
     elsewhere = make_share(user=employee, post=post, network="bluesky")
 
     for share in (again, elsewhere):
-        services.points_award_share(share_id=share.id)
+        awards.points_award_share(share_id=share.id)
 
     assert PointEntry.objects.filter(user=employee, action=Action.SHARE).count() == 2
 
@@ -50,7 +51,7 @@ def test_sharing_the_same_post_again_on_the_same_network_earns_nothing_more(empl
 @time_machine.travel(NOW, tick=False)
 def test_featured_post_share_earns_the_bonus(employee):
     share = make_share(user=employee, post=SuggestedPostFactory(is_featured=True))
-    services.points_award_share(share_id=share.id)
+    awards.points_award_share(share_id=share.id)
     assert sorted(PointEntry.objects.filter(user=employee).values_list("action", flat=True)) == [
         "featured_share",
         "share",
@@ -60,16 +61,16 @@ def test_featured_post_share_earns_the_bonus(employee):
 
 def test_unpublished_share_earns_nothing(employee):
     share = make_share(user=employee, status="failed")
-    assert services.points_award_share(share_id=share.id) == []
-    assert services.points_award_share(share_id=999_999) == []
+    assert awards.points_award_share(share_id=share.id) == []
+    assert awards.points_award_share(share_id=999_999) == []
     assert points_of(employee) == 0
 
 
 @time_machine.travel(NOW, tick=False)
 def test_rule_change_affects_future_entries_only(employee):
-    services.points_award_share(share_id=make_share(user=employee).id)
+    awards.points_award_share(share_id=make_share(user=employee).id)
     PointRule.objects.create(action=Action.SHARE, points=40)
-    services.points_award_share(share_id=make_share(user=employee).id)
+    awards.points_award_share(share_id=make_share(user=employee).id)
 
     assert sorted(PointEntry.objects.filter(user=employee).values_list("points", flat=True)) == [10, 40]
 
@@ -81,7 +82,7 @@ def test_unique_click_earns_points_and_self_and_repeat_clicks_earn_nothing(emplo
     make_click(link=link, self_click=True)
     make_click(link=link, unique=False)
 
-    result = services.points_sync_clicks(since=NOW - dt.timedelta(days=1))
+    result = awards.points_sync_clicks(since=NOW - dt.timedelta(days=1))
 
     assert result == {"awarded": 1, "reversed": 0}
     assert points_of(employee) == 2
@@ -98,7 +99,7 @@ def test_click_points_are_capped_per_share_and_day(employee):
     make_click(link=link, at=NOW + dt.timedelta(days=1))  # the next day has its own cap
 
     with time_machine.travel(NOW + dt.timedelta(days=1, hours=1), tick=False):
-        services.points_sync_clicks(since=NOW - dt.timedelta(days=1))
+        awards.points_sync_clicks(since=NOW - dt.timedelta(days=1))
 
     entries = PointEntry.objects.filter(user=employee, action=Action.UNIQUE_CLICK)
     assert entries.count() == 7
@@ -114,7 +115,7 @@ def test_reclassified_clicks_are_reversed_by_compensating_entries(employee):
     becomes_self = make_click(link=link)
     becomes_bot = make_click(link=link)
     stays = make_click(link=link)
-    services.points_sync_clicks(since=NOW - dt.timedelta(days=1))
+    awards.points_sync_clicks(since=NOW - dt.timedelta(days=1))
     assert points_of(employee) == 6
     original_ids = set(PointEntry.objects.values_list("id", "points"))
 
@@ -122,8 +123,8 @@ def test_reclassified_clicks_are_reversed_by_compensating_entries(employee):
     becomes_self.save()
     bot_id = becomes_bot.id
     becomes_bot.delete()  # moved out of the counted clicks as a bot
-    result = services.points_sync_clicks(since=NOW - dt.timedelta(days=1))
-    again = services.points_sync_clicks(since=NOW - dt.timedelta(days=1))
+    result = awards.points_sync_clicks(since=NOW - dt.timedelta(days=1))
+    again = awards.points_sync_clicks(since=NOW - dt.timedelta(days=1))
 
     assert result == {"awarded": 0, "reversed": 2}
     assert again == {"awarded": 0, "reversed": 0}
@@ -140,10 +141,10 @@ def test_reclassified_clicks_are_reversed_by_compensating_entries(employee):
 def test_engagement_growth_awards_only_the_increase_and_never_twice(employee):
     share = make_share(user=employee)
 
-    services.points_award_engagement(share_id=share.id, totals={"likes": 5, "reposts": 1, "replies": None})
-    services.points_award_engagement(share_id=share.id, totals={"likes": 5, "reposts": 1, "replies": None})
-    services.points_award_engagement(share_id=share.id, totals={"likes": 8, "reposts": 0, "quotes": 2})
-    services.points_award_engagement(share_id=share.id, totals={"likes": 7, "reposts": 0, "quotes": 2})
+    awards.points_award_engagement(share_id=share.id, totals={"likes": 5, "reposts": 1, "replies": None})
+    awards.points_award_engagement(share_id=share.id, totals={"likes": 5, "reposts": 1, "replies": None})
+    awards.points_award_engagement(share_id=share.id, totals={"likes": 8, "reposts": 0, "quotes": 2})
+    awards.points_award_engagement(share_id=share.id, totals={"likes": 7, "reposts": 0, "quotes": 2})
 
     likes = PointEntry.objects.filter(action=Action.LIKE).order_by("step")
     assert [(e.quantity, e.points) for e in likes] == [(5, 5), (3, 3)]
@@ -152,12 +153,65 @@ def test_engagement_growth_awards_only_the_increase_and_never_twice(employee):
     assert not PointEntry.objects.filter(action=Action.COMMENT).exists()
 
 
+def _measure(share, when: dt.datetime, **counts) -> None:
+    """What the metrics pull leaves behind: analytics records the share's latest engagement."""
+    from analytics.metrics import metrics_record
+    from networks.providers.base import EngagementCounts
+
+    metrics_record(share_id=share.id, counts=EngagementCounts(**counts), now=when)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_engagement_sync_run_twice_awards_once(employee):
+    share = make_share(user=employee)
+    _measure(share, NOW - dt.timedelta(minutes=5), likes=4, reposts=1, replies=2, quotes=1)
+
+    assert awards.points_sync_engagement(since=NOW - dt.timedelta(hours=1)) == 3
+    assert awards.points_sync_engagement(since=NOW - dt.timedelta(hours=1)) == 0
+
+    earned = dict(PointEntry.objects.filter(user=employee).values_list("action", "quantity"))
+    assert earned == {Action.LIKE: 4, Action.REPOST: 2, Action.COMMENT: 2}
+    assert points_of(employee) == 4 * 1 + 2 * 3 + 2 * 2
+    # Dated when analytics saw the values change, not when the sync ran.
+    assert set(PointEntry.objects.values_list("occurred_at", flat=True)) == {NOW - dt.timedelta(minutes=5)}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_engagement_sync_awards_only_the_later_increase(employee):
+    share = make_share(user=employee)
+    _measure(share, NOW - dt.timedelta(hours=2), likes=5, reposts=1)
+    awards.points_sync_engagement(since=NOW - dt.timedelta(days=1))
+    _measure(share, NOW - dt.timedelta(hours=1), likes=8, reposts=1)
+    _measure(share, NOW - dt.timedelta(minutes=30), likes=7, reposts=1)  # an unlike takes nothing away
+
+    assert awards.points_sync_engagement(since=NOW - dt.timedelta(days=1)) == 1
+
+    likes = PointEntry.objects.filter(action=Action.LIKE).order_by("step")
+    assert [(e.step, e.quantity, e.points) for e in likes] == [(5, 5, 5), (8, 3, 3)]
+    assert PointEntry.objects.filter(action=Action.REPOST).count() == 1
+    # Only shares whose values changed since `since` are looked at.
+    _measure(share, NOW - dt.timedelta(minutes=10), likes=9, reposts=1)
+    assert awards.points_sync_engagement(since=NOW) == 0
+    assert awards.points_sync_engagement(since=NOW - dt.timedelta(minutes=10)) == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_periodic_award_job_pulls_engagement_too(employee):
+    share = make_share(user=employee)
+    awards.points_award_share(share_id=share.id)
+    _measure(share, NOW - dt.timedelta(minutes=5), likes=3)
+
+    assert tasks.award_recent_points.delay().get()["engagement"] == 1
+    assert tasks.award_engagement_points.delay().get() == 0  # the catch-up finds nothing left
+    assert points_of(employee) == 10 + 3
+
+
 @time_machine.travel(NOW, tick=False)
 def test_period_totals_follow_the_ledger(employee):
-    services.points_award_share(share_id=make_share(user=employee).id)
+    awards.points_award_share(share_id=make_share(user=employee).id)
     link = ShortLinkFactory(user=employee)
     make_click(link=link, at=NOW - dt.timedelta(days=40))
-    services.points_sync_clicks(since=NOW - dt.timedelta(days=60))
+    awards.points_sync_clicks(since=NOW - dt.timedelta(days=60))
 
     scores = {(s.period, s.start.isoformat()): s.points for s in PeriodScore.objects.filter(user=employee)}
     assert scores[("all", "1970-01-01")] == 12
@@ -172,7 +226,7 @@ def test_weeks_follow_the_organisation_time_zone(settings, employee):
     # Sunday 23:30 UTC is already Monday in Berlin: the points belong to the new week there.
     sunday_night = dt.datetime(2026, 11, 29, 23, 30, tzinfo=dt.UTC)
     with time_machine.travel(sunday_night, tick=False):
-        services.points_award_share(share_id=make_share(user=employee, published_at=sunday_night).id)
+        awards.points_award_share(share_id=make_share(user=employee, published_at=sunday_night).id)
     week = PeriodScore.objects.get(user=employee, period="week")
     assert week.start == dt.date(2026, 11, 30)
 
@@ -182,13 +236,13 @@ def test_weekly_streak_needs_two_consecutive_weeks_and_is_awarded_once(employee,
     for i, week in enumerate(range(4)):
         at = monday - dt.timedelta(days=7 * week)
         with time_machine.travel(at, tick=False):
-            services.points_award_share(share_id=make_share(user=employee, published_at=at).id)
+            awards.points_award_share(share_id=make_share(user=employee, published_at=at).id)
             if i == 0:
-                services.points_award_share(share_id=make_share(user=colleague, published_at=at).id)
+                awards.points_award_share(share_id=make_share(user=colleague, published_at=at).id)
 
     week_start = dt.date(2026, 11, 16)
-    assert services.points_award_streaks(week_start=week_start) == 1
-    assert services.points_award_streaks(week_start=week_start) == 0
+    assert awards.points_award_streaks(week_start=week_start) == 1
+    assert awards.points_award_streaks(week_start=week_start) == 0
 
     streaks = PointEntry.objects.filter(action=Action.WEEKLY_STREAK)
     assert list(streaks.values_list("user_id", "points")) == [(employee.id, 20)]
@@ -198,12 +252,12 @@ def test_weekly_streak_needs_two_consecutive_weeks_and_is_awarded_once(employee,
 
 @time_machine.travel(NOW, tick=False)
 def test_badges_are_awarded_once_with_the_date(employee):
-    services.points_award_share(share_id=make_share(user=employee).id)
-    services.points_award_share(share_id=make_share(user=employee).id)
+    awards.points_award_share(share_id=make_share(user=employee).id)
+    awards.points_award_share(share_id=make_share(user=employee).id)
     assert list(employee.badges.values_list("badge", "awarded_at")) == [("first_share", NOW)]
 
     for _ in range(8):
-        services.points_award_share(share_id=make_share(user=employee).id)  # a new post each time
+        awards.points_award_share(share_id=make_share(user=employee).id)  # a new post each time
     assert set(employee.badges.values_list("badge", flat=True)) == {"first_share", "shares_10"}
     assert employee.badges.count() == 2
 
@@ -214,10 +268,10 @@ def test_unique_click_badge_counts_reversals(employee):
     PointRule.objects.create(action=Action.UNIQUE_CLICK, points=1, daily_cap_per_share=10_000)
     clicks = [make_click(link=link) for _ in range(100)]
     clicks[0].delete()
-    services.points_sync_clicks(since=NOW - dt.timedelta(days=1))
+    awards.points_sync_clicks(since=NOW - dt.timedelta(days=1))
     assert not employee.badges.filter(badge="clicks_100").exists()
     make_click(link=link)
-    services.points_sync_clicks(since=NOW - dt.timedelta(days=1))
+    awards.points_sync_clicks(since=NOW - dt.timedelta(days=1))
     assert employee.badges.filter(badge="clicks_100").exists()
 
 
@@ -233,7 +287,7 @@ def test_ledger_rows_have_a_unique_key_per_rule_and_source(employee):
 
 
 def test_colleagues_points_stay_their_own(employee, colleague):
-    services.points_award_share(share_id=make_share(user=employee).id)
+    awards.points_award_share(share_id=make_share(user=employee).id)
     assert points_of(colleague) == 0
     assert UserFactory().point_entries.count() == 0
 

@@ -8,9 +8,10 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from accounts.models import EmployeeProfile
-from leaderboard import redis_boards, selectors, services
+from leaderboard import redis_boards, selectors
 from leaderboard.models import PeriodScore, PointEntry
 from leaderboard.selectors import Position, Standing
+from leaderboard.services import rebuild
 from tests.factories import TeamFactory, UserFactory
 
 from .boards import award
@@ -176,7 +177,7 @@ def test_redis_and_sql_boards_agree_and_rebuild_equals_incremental(
         from_sql = _everything(people, team_ids, "sql")
         assert from_redis == from_sql
 
-        services.leaderboards_rebuild(now=NOW)
+        rebuild.leaderboards_rebuild(now=NOW)
         rebuilt_sql = sorted(PeriodScore.objects.values_list("user_id", "period", "start", "points"))
         assert rebuilt_sql == incremental_sql
         # Rebuild covers the current periods (older boards only expire): compare those.
@@ -203,7 +204,7 @@ def test_sql_rebuild_equals_incremental(people):
     before = sorted(PeriodScore.objects.values_list("user_id", "period", "start", "points"))
     PeriodScore.objects.filter(user=a).update(points=999)  # drift
 
-    result = services.leaderboards_rebuild()
+    result = rebuild.leaderboards_rebuild()
 
     assert sorted(PeriodScore.objects.values_list("user_id", "period", "start", "points")) == before
     assert result["period_scores"] == len(before)
@@ -221,9 +222,52 @@ def test_redis_boards_follow_awards_and_opt_out(redis_client, settings, people, 
     assert [s.user_id for s in selectors.leaderboard_top(period="week")] == [b.id, a.id]
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.leaderboard_opt_out_set(user=b, opt_out=True)
+        rebuild.leaderboard_opt_out_set(user=b, opt_out=True)
     assert [s.user_id for s in selectors.leaderboard_top(period="week")] == [a.id]
     assert selectors.leaderboard_position(user_id=b.id, period="week") == Position(1, 20, None, False)
+
+
+@pytest.mark.redis
+@time_machine.travel(NOW, tick=False)
+def test_a_team_change_in_accounts_moves_the_employee_between_redis_boards(
+    redis_client, settings, people, django_capture_on_commit_callbacks
+):
+    """accounts only sends its signal (accounts.signals.board_membership_changed); leaderboard rebuilds."""
+    from accounts.services import profile_changed
+
+    settings.LEADERBOARD_BACKEND = "redis"
+    settings.LEADERBOARD_REDIS_URL = os.environ["REDIS_URL"]
+    a = people[0]
+    red_id = EmployeeProfile.objects.get(user=a).team_id
+    blue_id = EmployeeProfile.objects.get(user=people[3]).team_id
+    with django_capture_on_commit_callbacks(execute=True):
+        award(a, 10, NOW)
+    assert [s.user_id for s in selectors.leaderboard_top(period="week", team_id=red_id)] == [a.id]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _set(a, team_id=blue_id)
+        profile_changed(changed_fields={"team", "language"})
+
+    assert selectors.leaderboard_top(period="week", team_id=red_id) == []
+    assert [s.user_id for s in selectors.leaderboard_top(period="week", team_id=blue_id)] == [a.id]
+
+
+def test_only_board_fields_send_the_membership_signal(db):
+    from accounts.services import profile_changed
+    from accounts.signals import board_membership_changed
+
+    sent = []
+
+    def receiver(sender, *, changed_fields, **kwargs):
+        sent.append(changed_fields)
+
+    board_membership_changed.connect(receiver)
+    try:
+        profile_changed(changed_fields={"language", "digest_hour"})
+        profile_changed(changed_fields={"language", "leaderboard_excluded"})
+    finally:
+        board_membership_changed.disconnect(receiver)
+    assert sent == [{"leaderboard_excluded"}]
 
 
 def test_redis_outage_does_not_lose_the_award(settings, people, django_capture_on_commit_callbacks):

@@ -115,16 +115,16 @@ def test_team_scopes(client, employee, colleague):
 
 @time_machine.travel(NOW, tick=False)
 def test_my_points_lists_every_entry_with_its_reason_and_only_mine(client, employee, colleague):
-    from leaderboard import services
+    from leaderboard.services import awards
 
     from .helpers import make_click, make_share
 
     share = make_share(user=employee)
-    services.points_award_share(share_id=share.id)
+    awards.points_award_share(share_id=share.id)
     click = make_click(link=share.short_link)
-    services.points_sync_clicks(since=NOW - dt.timedelta(days=1))
+    awards.points_sync_clicks(since=NOW - dt.timedelta(days=1))
     click.delete()
-    services.points_sync_clicks(since=NOW - dt.timedelta(days=1))
+    awards.points_sync_clicks(since=NOW - dt.timedelta(days=1))
     award(colleague, 77, NOW)
     client.force_login(employee)
 

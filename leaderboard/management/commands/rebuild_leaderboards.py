@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from leaderboard.services import leaderboards_rebuild
+from leaderboard.services.rebuild import leaderboards_rebuild
 
 
 class Command(BaseCommand):
