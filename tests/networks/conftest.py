@@ -14,8 +14,12 @@ from tests.fakes.x import FakeX
 
 @pytest.fixture(scope="session")
 def _servers():
-    """One loopback server per network, for the whole session (each test gets fresh fakes on them)."""
-    servers = {name: HTTPServer(host="127.0.0.1", port=0) for name in ("mastodon", "bluesky", "linkedin", "x")}
+    """One loopback server per network, for the whole session (each test gets fresh fakes on them).
+
+    Threaded: a reconcile must get its answer while the lost-answer handler is still sleeping.
+    """
+    names = ("mastodon", "bluesky", "linkedin", "x")
+    servers = {name: HTTPServer(host="127.0.0.1", port=0, threaded=True) for name in names}
     for server in servers.values():
         server.start()
     yield servers
