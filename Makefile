@@ -37,7 +37,7 @@ run: seed
 	$(RUN_ENV) $(BIN)/python manage.py runserver 0.0.0.0:$(PORT)
 
 # mypy (django-stubs) covers the typed core: services, selectors and the network providers.
-TYPED := $(wildcard */services.py */selectors.py) networks/providers
+TYPED := $(wildcard */services.py */services/*.py */selectors.py) networks/providers networks/opengraph.py infra
 
 lint: venv
 	@$(BIN)/ruff check .
