@@ -47,3 +47,13 @@ def click_totals(*, link_ids: list[int] | None = None, user_id: int | None = Non
     names = ("clicks", "unique_clicks", "self_clicks", "previews", "filtered")
     totals = qs.aggregate(**{name: Sum(name) for name in names})
     return {name: totals[name] or 0 for name in names}
+
+
+def link_click_totals(*, link_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per link: `clicks` (human, not self) and `unique_clicks`, from the hourly rollups."""
+    rows = (
+        ClickRollup.objects.filter(link_id__in=link_ids)
+        .values("link_id")
+        .annotate(clicks=Sum("clicks"), unique_clicks=Sum("unique_clicks"))
+    )
+    return {row["link_id"]: {"clicks": row["clicks"], "unique_clicks": row["unique_clicks"]} for row in rows}
