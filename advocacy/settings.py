@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "leaderboard",
     # Composition apps: pages and jobs that gather from the domain apps above
     "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [

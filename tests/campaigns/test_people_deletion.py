@@ -1,6 +1,6 @@
 from accounts.models import User
 from analytics.models import Click
-from campaigns.demo import seed_demo
+from demo.seed import seed_demo
 from leaderboard.models import PointEntry
 from networks.models import Share
 from shortlinks.models import ShortLink

@@ -12,16 +12,6 @@ from django.test import override_settings
 from accounts.models import EmployeeProfile, Location, Team, User
 from accounts.roles import ADVOCACY_ADMIN, CONTENT_MANAGER, EMPLOYEE
 from accounts.services import user_role
-from campaigns.demo import (
-    CAMPAIGNS,
-    DEMO_PASSWORD,
-    demo_counts,
-    seed_demo,
-    variant_candidates,
-    variant_fitted,
-)
-from campaigns.management.commands import seed_demo as command
-from campaigns.management.commands.seed_demo import ProgressBar
 from campaigns.models import (
     Campaign,
     CampaignStatus,
@@ -33,6 +23,11 @@ from campaigns.models import (
     Topic,
 )
 from campaigns.selectors import posts_for_today
+from demo.content import variant_candidates, variant_fitted
+from demo.data import CAMPAIGNS, DEMO_PASSWORD
+from demo.management.commands import seed_demo as command
+from demo.management.commands.seed_demo import ProgressBar
+from demo.seed import demo_counts, seed_demo
 from tests.factories import CampaignFactory, SuggestedPostFactory
 
 EMAIL_RE = re.compile(r"\S+@northwind\.example")
