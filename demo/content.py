@@ -161,7 +161,7 @@ def _post_times(
     return publish_at, expires_at
 
 
-WORKFLOWS = {
+WORKFLOWS: dict[str, list[PostStatus]] = {
     "draft": [],
     "submitted": [PostStatus.SUBMITTED],
     "rejected": [PostStatus.SUBMITTED, PostStatus.REJECTED],
@@ -171,7 +171,7 @@ WORKFLOWS = {
 }
 
 
-def _workflow(state: str) -> list[str]:
+def _workflow(state: str) -> list[PostStatus]:
     return WORKFLOWS[state]
 
 
