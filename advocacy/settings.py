@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "leaderboard",
     # Composition apps: pages and jobs that gather from the domain apps above
     "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [

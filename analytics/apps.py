@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class AnalyticsConfig(AppConfig):
     name = "analytics"
+
+    def ready(self) -> None:
+        from shortlinks.signals import click_unbuffered
+
+        from .receivers import click_unbuffered_store
+
+        click_unbuffered.connect(click_unbuffered_store, dispatch_uid="analytics.click_unbuffered_store")

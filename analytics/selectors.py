@@ -140,3 +140,13 @@ def unique_clicks_for_posts(*, user_id: int, post_ids: list[int]) -> dict[int, i
 def unique_clicks_for_post(*, user_id: int, post_id: int) -> int:
     """Counted unique clicks on the employee's links for the post (measured by us, live)."""
     return Click.objects.counting().filter(link__user_id=user_id, link__post_id=post_id).count()
+
+
+def link_click_totals(*, link_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per link: `clicks` (human, not self) and `unique_clicks`, from the hourly rollups."""
+    rows = (
+        ClickRollup.objects.filter(link_id__in=link_ids)
+        .values("link_id")
+        .annotate(clicks=Sum("clicks"), unique_clicks=Sum("unique_clicks"))
+    )
+    return {row["link_id"]: {"clicks": row["clicks"], "unique_clicks": row["unique_clicks"]} for row in rows}

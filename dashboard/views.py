@@ -6,7 +6,8 @@ from django.views.decorators.cache import never_cache
 from campaigns.selectors import posts_for_today
 from leaderboard.selectors import post_stats_for_posts
 from networks.selectors import share_options_for_posts
-from shortlinks.services import links_for_today
+
+from .services import links_for_today
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -8,7 +8,10 @@ stored them has committed: a crash in between redelivers them, and the event id
 raw IP and session key in Redis only until the drain.
 
 When Redis is not configured, or fails, every function here answers "not
-buffered" instead of raising, and the caller writes straight to the database.
+buffered" instead of raising, and the caller hands the click to the buffer's second
+store: the `shortlinks.signals.click_unbuffered` signal, whose receiver (analytics)
+stores it at once. Either way only analytics turns raw clicks into rows, and no raw
+IP or session key reaches a table.
 After a failure Redis is left alone for a few seconds, so an outage does not cost
 every redirect a connection timeout.
 """

@@ -33,7 +33,7 @@ class ShortLink(models.Model):
     target_url = models.URLField(max_length=2500)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    # Set for display by shortlinks.services.links_for_today (not stored).
+    # Set for display by dashboard.services.links_for_today (not stored).
     click_total: int
     unique_click_total: int
 

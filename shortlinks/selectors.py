@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.db.models import Sum
 from django.utils.encoding import iri_to_uri
 
 from . import buffer
@@ -99,15 +98,3 @@ def link_for_code(*, code: str) -> ShortLink | None:
     if not code_is_well_formed(code):
         return None
     return ShortLink.objects.select_related("post").filter(code=code).first()
-
-
-def link_click_totals(*, link_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Per link: `clicks` (human, not self) and `unique_clicks`, from the hourly rollups."""
-    from analytics.models import ClickRollup
-
-    rows = (
-        ClickRollup.objects.filter(link_id__in=link_ids)
-        .values("link_id")
-        .annotate(clicks=Sum("clicks"), unique_clicks=Sum("unique_clicks"))
-    )
-    return {row["link_id"]: {"clicks": row["clicks"], "unique_clicks": row["unique_clicks"]} for row in rows}

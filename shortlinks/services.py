@@ -7,12 +7,11 @@ from urllib.parse import quote, unquote_plus, urlencode, urlsplit, urlunsplit
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
-from analytics.services import click_record_now
 from campaigns.models import SuggestedPost
 
 from . import buffer
 from .models import ShortLink, new_code
-from .selectors import link_click_totals
+from .signals import click_unbuffered
 
 logger = logging.getLogger(__name__)
 
@@ -111,24 +110,20 @@ def click_capture(*, link_id: int, request: HttpRequest) -> None:
     """Record one request to a short link without slowing the redirect, and never fail it.
 
     Normal path: one XADD to the Redis buffer (classification happens at drain). Without
-    Redis, or while it is down, the click is classified and stored right here instead. If
-    even that fails the click is logged as lost and the visitor is still redirected.
+    Redis, or while it is down, the click is handed to the `click_unbuffered` receivers, which
+    classify and store it right here instead (analytics connects one). If even that fails the
+    click is logged as lost and the visitor is still redirected.
     """
     event = buffer.raw_click_from_request(link_id=link_id, request=request)
     if buffer.buffer_append(event):
         return
-    try:
-        click_record_now(event=event.with_direct_id())
-    except Exception:
-        logger.exception("Click on link %s lost: no buffer and the database write failed", link_id)
-
-
-def links_for_today(*, user, posts: list[SuggestedPost]) -> dict[tuple[int, str], ShortLink]:
-    """The Today page's links (created on first need), each with `click_total` and `unique_click_total` set."""
-    links = links_ensure_for_posts(user=user, posts=posts)
-    totals = link_click_totals(link_ids=[link.pk for link in links.values()])
-    for link in links.values():
-        counts = totals.get(link.pk, {})
-        link.click_total = counts.get("clicks", 0)
-        link.unique_click_total = counts.get("unique_clicks", 0)
-    return links
+    if not click_unbuffered.has_listeners():
+        logger.error("Click on link %s lost: no buffer and nobody receives unbuffered clicks", link_id)
+        return
+    for _receiver, outcome in click_unbuffered.send_robust(sender=ShortLink, event=event.with_direct_id()):
+        if isinstance(outcome, Exception):
+            logger.error(
+                "Click on link %s lost: no buffer and the database write failed",
+                link_id,
+                exc_info=(type(outcome), outcome, outcome.__traceback__),
+            )

@@ -6,8 +6,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from accounts.models import User
-from campaigns.demo import DEMO_PASSWORD, demo_logins, seed_demo
 from campaigns.selectors import posts_for_today
+from demo.data import DEMO_PASSWORD
+from demo.people import demo_logins
+from demo.seed import seed_demo
 from tests.conftest import PHONE
 
 pytestmark = [pytest.mark.browser]

@@ -187,16 +187,33 @@ def test_redis_failing_mid_flight_falls_back_to_the_database(client, link, redis
     assert Click.objects.count() == 1  # the fallback click; the buffered one waits for the drain
 
 
-def test_the_redirect_survives_the_database_failing_too(client, link, settings, monkeypatch):
+def test_the_redirect_survives_the_database_failing_too(client, link, settings, monkeypatch, caplog):
     settings.SHORTLINK_REDIS_URL = ""
     visit(client, link)  # warm the code cache
 
     def broken(**kwargs):
         raise RuntimeError("database is gone")
 
-    monkeypatch.setattr("shortlinks.services.click_record_now", broken)
+    monkeypatch.setattr("analytics.services.click_record_now", broken)
     response = visit(client, link)
     assert response.status_code == 302
+    assert f"Click on link {link.pk} lost" in caplog.text
+
+
+def test_the_redirect_without_redis_does_not_import_analytics():
+    """The no-Redis path reaches analytics through shortlinks' own signal, never by import."""
+    import ast
+    from pathlib import Path
+
+    import shortlinks
+
+    HIGHER_APPS = {"networks", "analytics", "leaderboard", "dashboard", "demo"}
+    for path in Path(shortlinks.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            assert not {name.split(".")[0] for name in names} & HIGHER_APPS, path
 
 
 @pytest.mark.parametrize("method", ["post", "put", "delete", "options", "patch"])

@@ -1,13 +1,13 @@
+"""Deleting a real-looking employee (shares, short links, clicks, points) through the admin."""
+
 from accounts.models import User
 from analytics.models import Click
-from campaigns.demo import seed_demo
 from leaderboard.models import PointEntry
 from networks.models import Share
 from shortlinks.models import ShortLink
 
 
-def test_admin_can_delete_an_employee_who_shared_and_earned_clicks(client, advocacy_admin):
-    seed_demo()
+def test_admin_can_delete_an_employee_who_shared_and_earned_clicks(seed_output, db, client, advocacy_admin):
     sharer = User.objects.filter(shares__isnull=False, short_links__clicks__isnull=False).distinct().first()
     assert sharer is not None
     client.force_login(advocacy_admin)

@@ -6,22 +6,12 @@ import re
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError, OutputWrapper
-from django.db import ProgrammingError, transaction
+from django.db import ProgrammingError
 from django.test import override_settings
 
 from accounts.models import EmployeeProfile, Location, Team, User
 from accounts.roles import ADVOCACY_ADMIN, CONTENT_MANAGER, EMPLOYEE
 from accounts.services import user_role
-from campaigns.demo import (
-    CAMPAIGNS,
-    DEMO_PASSWORD,
-    demo_counts,
-    seed_demo,
-    variant_candidates,
-    variant_fitted,
-)
-from campaigns.management.commands import seed_demo as command
-from campaigns.management.commands.seed_demo import ProgressBar
 from campaigns.models import (
     Campaign,
     CampaignStatus,
@@ -33,30 +23,14 @@ from campaigns.models import (
     Topic,
 )
 from campaigns.selectors import posts_for_today
+from demo.content import variant_candidates, variant_fitted
+from demo.data import CAMPAIGNS, DEMO_PASSWORD
+from demo.management.commands import seed_demo as command
+from demo.management.commands.seed_demo import ProgressBar
+from demo.seed import demo_counts, seed_demo
 from tests.factories import CampaignFactory, SuggestedPostFactory
 
 EMAIL_RE = re.compile(r"\S+@northwind\.example")
-
-
-@pytest.fixture(scope="module")
-def media_root(tmp_path_factory):
-    return tmp_path_factory.mktemp("seed-media")
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, media_root):
-    """One media folder for the whole module, as the seeded images live there."""
-    settings.MEDIA_ROOT = media_root
-
-
-@pytest.fixture(scope="module")
-def seed_output(django_db_setup, django_db_blocker, media_root):
-    """Seed once for the module, inside a transaction rolled back at the end (seeding takes seconds)."""
-    out = io.StringIO()
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media_root), transaction.atomic():
-        call_command("seed_demo", stdout=out)
-        yield out.getvalue()
-        transaction.set_rollback(True)
 
 
 def _snapshot() -> dict:
@@ -152,7 +126,7 @@ def test_seed_creates_forty_posts_with_valid_copy_images_and_history(seed_output
     assert rejected.rejection_reason
 
 
-def test_seed_reports_progress_line_by_line_and_prints_logins(seed_output):
+def test_seed_reports_progress_line_by_line_and_prints_logins(seed_output, db):
     assert "Posts     [####################] 40/40" in seed_output
     assert "People    [####################] 60/60" in seed_output
     assert "\r" not in seed_output  # not a terminal: no in-place redraws

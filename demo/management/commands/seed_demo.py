@@ -5,7 +5,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db import DatabaseError
 
-from campaigns.demo import DEMO_PASSWORD, demo_counts, seed_demo, site_hint
+from demo.data import DEMO_PASSWORD
+from demo.seed import demo_counts, seed_demo, site_hint
 
 
 class ProgressBar:
