@@ -44,6 +44,9 @@ lint: venv
 	@$(BIN)/lint-imports --no-cache
 	@DEBUG=1 $(BIN)/mypy --follow-imports=silent $(TYPED)
 
+# One pytest-xdist worker per core; tests that share an expensive fixture are grouped on one worker.
+PYTEST_ARGS ?= -n auto --dist loadgroup
+
 test: venv lint
 	@DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m pytest $(PYTEST_ARGS)
 

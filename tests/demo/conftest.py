@@ -29,3 +29,11 @@ def seed_output(django_db_setup, django_db_blocker, media_root):
         call_command("seed_demo", stdout=out)
         yield out.getvalue()
         transaction.set_rollback(True)
+
+
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist every test here runs on one worker, so the package seeds once."""
+    here = __file__.rsplit("/", 1)[0]
+    for item in items:
+        if str(item.path).startswith(here):
+            item.add_marker(pytest.mark.xdist_group("demo-seed"))
