@@ -65,9 +65,10 @@ import logging
 import re
 import socket
 import sys
+import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
@@ -192,6 +193,9 @@ class _Policy:
     allow_loopback: bool
     allowed_networks: tuple[IPNetwork, ...]
     deadline: float  # time.monotonic() value after which nothing more is attempted
+    # A duplicate of every socket this call connected, so the deadline watchdog can shut the
+    # connection down whatever urllib3, http.client or ssl wrapped around it; closed by the call.
+    sockets: list[socket.socket] = field(default_factory=list, compare=False)
 
     @classmethod
     def from_settings(cls, *, deadline: float) -> _Policy:
@@ -267,10 +271,13 @@ class _Target:
 
 def _parse(url: str, policy: _Policy) -> _Target:
     """Scheme, host and port of url, refusing every form we never fetch. No DNS."""
-    if not isinstance(url, str) or any(c in url for c in "\\\t\r\n ") or any(ord(c) < 0x20 for c in url):
+    if not isinstance(url, str):
+        raise _refuse("syntax")
+    url = url.strip()
+    if any(c in url for c in "\\ ") or any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
         raise _refuse("syntax")
     try:
-        parsed = parse_url(url.strip())
+        parsed = parse_url(url)
     except (LocationParseError, ValueError):
         raise _refuse("syntax")
     scheme = (parsed.scheme or "").lower()
@@ -371,6 +378,7 @@ class _GuardedConnectionMixin:
                 error = exc
                 continue
             sys.audit("http.client.connect", self, self.host, self.port)
+            policy.sockets.append(sock.dup())
             return sock
         if isinstance(error, TimeoutError):
             raise ConnectTimeoutError(self, f"Connection to {self.host} timed out.") from error
@@ -432,24 +440,35 @@ def _never_sent(exc: requests.RequestException) -> bool:
     return False
 
 
-def _socket_of(response: requests.Response) -> socket.socket | None:
-    connection = getattr(response.raw, "connection", None)
-    sock = getattr(connection, "sock", None)
-    return sock if isinstance(sock, socket.socket) else None
+def _read_body(response: requests.Response, *, policy: _Policy, max_bytes: int, truncate: bool) -> None:
+    """Read the (decoded) body into response.content, at most max_bytes, within the deadline.
 
-
-def _read_body(
-    response: requests.Response, *, policy: _Policy, max_bytes: int, truncate: bool, read_timeout: float
-) -> None:
-    """Read the (decoded) body into response.content, at most max_bytes, within the deadline."""
+    A socket read only times out when nothing arrives, and a buffered read waits for a whole
+    chunk, so a server dripping a byte a second would outlive any read timeout: a watchdog
+    shuts the socket down at the deadline instead, which ends a blocked read at once.
+    """
     chunks: list[bytes] = []
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        for sock in policy.sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    watchdog = threading.Timer(max(0.0, policy.remaining()), expire)
+    watchdog.daemon = True
+    watchdog.start()
     try:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > max_bytes and not truncate:
             raise _fail("too-large", declared, request_sent=True)
         total = 0
-        sock = _socket_of(response)
-        for chunk in _chunks(response, policy=policy, sock=sock, read_timeout=read_timeout):
+        for chunk in response.iter_content(chunk_size=64 * 1024):
+            if expired.is_set():
+                break
             if total + len(chunk) > max_bytes:
                 if not truncate:
                     raise _fail("too-large", request_sent=True)
@@ -458,32 +477,15 @@ def _read_body(
             total += len(chunk)
             chunks.append(chunk)
     except requests.RequestException as exc:
-        raise _fail("read", exc.__class__.__name__, request_sent=True) from exc
+        reason = "deadline" if expired.is_set() else "read"
+        raise _fail(reason, exc.__class__.__name__, request_sent=True) from exc
     finally:
+        watchdog.cancel()
         response.close()
+    if expired.is_set():  # a body without a length may look complete after the shutdown
+        raise _fail("deadline", request_sent=True)
     response._content = b"".join(chunks)
     response._content_consumed = True
-
-
-def _chunks(
-    response: requests.Response, *, policy: _Policy, sock: socket.socket | None, read_timeout: float
-) -> Iterable[bytes]:
-    """The body in chunks; each socket read waits at most until the deadline."""
-
-    def tighten() -> None:
-        remaining = policy.remaining()
-        if remaining <= 0:
-            raise _fail("deadline", request_sent=True)
-        if sock is not None:
-            try:
-                sock.settimeout(min(read_timeout, remaining))
-            except OSError:
-                pass
-
-    tighten()
-    for chunk in response.iter_content(chunk_size=64 * 1024):
-        yield chunk
-        tighten()
 
 
 def _same_origin(a: str, b: str) -> bool:
@@ -536,7 +538,7 @@ def outbound_request(
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     try:
-        current = url
+        current = url.strip()
         previous: _Target | None = None
         for _hop in range(max_redirects + 1):
             if previous is not None and previous.scheme == "https" and _parse(current, policy).scheme != "https":
@@ -560,7 +562,7 @@ def outbound_request(
                 raise _fail(exc.__class__.__name__, target.host, request_sent=not _never_sent(exc)) from exc
             location = response.headers.get("Location")
             if not (allow_redirects and response.status_code in _REDIRECT_CODES and location):
-                _read_body(response, policy=policy, max_bytes=max_bytes, truncate=truncate, read_timeout=read_timeout)
+                _read_body(response, policy=policy, max_bytes=max_bytes, truncate=truncate)
                 response.history = history
                 return response
             response.close()
@@ -585,3 +587,5 @@ def outbound_request(
         raise _fail("redirects", url, request_sent=True)
     finally:
         session.close()
+        for sock in policy.sockets:
+            sock.close()
