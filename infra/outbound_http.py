@@ -87,6 +87,17 @@ from urllib3.exceptions import (
 )
 from urllib3.util import parse_url
 
+__all__ = [
+    "FAILED_MESSAGE",
+    "REFUSED_MESSAGE",
+    "OutboundError",
+    "OutboundFailed",
+    "OutboundRefused",
+    "address_allowed",
+    "check_url",
+    "outbound_request",
+]
+
 logger = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -357,7 +368,7 @@ class _GuardedConnectionMixin:
         host = self.host.strip("[]").rstrip(".")
         try:
             infos = _resolve_checked(host, self.port, policy)  # OutboundRefused passes straight through urllib3
-        except socket.gaierror as exc:
+        except (socket.gaierror, UnicodeError) as exc:
             raise NameResolutionError(self.host, self, exc) from exc  # type: ignore[arg-type]
         error: OSError | None = None
         for family, socktype, proto, _canonname, sockaddr in infos:
