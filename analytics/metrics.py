@@ -12,7 +12,6 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -136,7 +135,7 @@ def metrics_enqueue_due(*, now: dt.datetime | None = None, limit: int = 5000) ->
     batches = metrics_batches(shares=shares)
     position: dict[tuple[str, str], int] = defaultdict(int)
     for batch in batches:
-        limit_, window = settings.METRICS_RATE_LIMITS.get(batch.network, (60, 3600))
+        limit_, window = get_provider(batch.network).metrics_budget()
         slot = position[(batch.network, batch.limiter_scope)]
         position[(batch.network, batch.limiter_scope)] += 1
         countdown = round(slot * window / limit_, 1)

@@ -1,4 +1,4 @@
-"""A per-network request limiter shared by every worker (issue 5).
+"""A per-network request limiter shared by every worker.
 
 A sliding-window log in Redis, checked and updated in one Lua script with Redis's own
 clock, so concurrent workers on several machines can never together exceed
@@ -10,10 +10,11 @@ import threading
 import time
 import uuid
 from collections import deque
-from functools import lru_cache
 
-import redis
 from django.conf import settings
+
+from infra.redis import redis_client
+from networks.providers.base import get_provider
 
 PREFIX = "adv:ratelimit"
 
@@ -45,11 +46,6 @@ local ms = tonumber(ARGV[1])
 if redis.call('PTTL', KEYS[1]) < ms then redis.call('SET', KEYS[1], '1', 'PX', ms) end
 return 1
 """
-
-
-@lru_cache(maxsize=4)
-def _client_for(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
 
 
 class _LocalWindow:
@@ -96,11 +92,11 @@ class RateLimiter:
         self.limit = limit
         self.window = window
         url = settings.REDIS_URL if redis_url is None else redis_url
-        self.client = _client_for(url) if url else None
+        self.client = redis_client(url) if url else None
 
     @classmethod
     def for_network(cls, network: str, *, scope: str = "") -> "RateLimiter":
-        limit, window = settings.METRICS_RATE_LIMITS.get(network, (60, 3600))
+        limit, window = get_provider(network).metrics_budget()
         return cls(f"{network}:{scope}" if scope else network, limit=limit, window=window)
 
     def acquire(self, cost: int = 1) -> float:

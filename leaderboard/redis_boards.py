@@ -13,10 +13,11 @@ An employee's points in a period are their score in exactly one of the three `al
 """
 
 import datetime as dt
-from functools import lru_cache
 
 import redis
 from django.conf import settings
+
+from infra.redis import redis_client
 
 PREFIX = "adv:lb"
 # Boards of past weeks/months/quarters are only needed while they can still change a little.
@@ -27,13 +28,8 @@ def enabled() -> bool:
     return settings.LEADERBOARD_BACKEND == "redis"
 
 
-@lru_cache(maxsize=4)
-def _client_for(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
-
-
 def client() -> redis.Redis:
-    return _client_for(settings.LEADERBOARD_REDIS_URL)
+    return redis_client(settings.LEADERBOARD_REDIS_URL)
 
 
 def member(user_id: int) -> str:

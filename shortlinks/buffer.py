@@ -26,6 +26,8 @@ import redis
 from django.conf import settings
 from django.http import HttpRequest
 
+from infra.redis import redis_client
+
 logger = logging.getLogger(__name__)
 
 STREAM = "adv:clicks"
@@ -138,13 +140,8 @@ def get_client(*, ignore_breaker: bool = False) -> redis.Redis | None:
     if not ignore_breaker and time.monotonic() < _state["down_until"]:
         return None
     if _state["url"] != url:
-        _state["client"] = redis.Redis.from_url(
-            url,
-            socket_connect_timeout=0.25,
-            socket_timeout=0.5,
-            encoding_errors="replace",
-            health_check_interval=30,
-        )
+        # The redirect may wait a fraction of a second for Redis, never more.
+        _state["client"] = redis_client(url, socket_timeout=0.5, connect_timeout=0.25, health_check_interval=30)
         _state["url"] = url
     return _state["client"]
 

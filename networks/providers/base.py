@@ -201,6 +201,9 @@ class Provider:
     # post (None: one request per batch, whatever its size). The rate limiter counts the requests.
     metrics_batch_size: ClassVar[int] = 0
     metrics_requests_per_post: ClassVar[int | None] = None
+    # The network's rate-limit window for lookups, and our default budget in it (at or below its published limit).
+    metrics_window_seconds: ClassVar[int] = 3600
+    metrics_requests_per_window: ClassVar[int] = 60
     # Whether the generic copy serves this network when the post has no copy of its own for it.
     served_by_generic_copy: ClassVar[bool] = True
     # Whether the share dialog lives on a server the employee names (Mastodon instances).
@@ -270,6 +273,11 @@ class Provider:
     @property
     def has_metrics(self) -> bool:
         return self.metrics_batch_size > 0
+
+    def metrics_budget(self) -> tuple[int, int]:
+        """(requests, window in seconds) for metrics lookups: the operator's override, else the default."""
+        limit = settings.METRICS_BUDGET_OVERRIDES.get(self.network, self.metrics_requests_per_window)
+        return int(limit), self.metrics_window_seconds
 
     def metrics_per_account(self) -> bool:
         """Whether lookups use the employee's own token (so batches hold one account's posts)."""

@@ -95,6 +95,8 @@ class BlueskyProvider(Provider):
     idempotent_publish = True
     wants_link_card = True
     rendition = RenditionSpec(1200, 630, 1_000_000)  # the PDS refuses blobs over 1,000,000 bytes
+    metrics_window_seconds = 5 * 60  # public AppView: 3,000 requests per 5 minutes per IP
+    metrics_requests_per_window = 1500
     metrics_batch_size = 25  # app.bsky.feed.getPosts on the public AppView, up to 25 URIs, no auth
 
     def is_configured(self) -> bool:

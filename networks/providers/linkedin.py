@@ -72,6 +72,8 @@ class LinkedInProvider(Provider):
     allauth_provider = "linkedin"  # an openid_connect app with provider_id "linkedin"
     wants_link_card = True
     rendition = RenditionSpec(1200, 627, 5_000_000)
+    metrics_window_seconds = 60 * 60  # LinkedIn publishes no limit: stay far below anything plausible
+    metrics_requests_per_window = 100
     metrics_batch_size = 1
     metrics_requests_per_post = len(METRIC_QUERY_TYPES)  # one analytics request per metric
     served_by_generic_copy = False

@@ -68,6 +68,8 @@ class MastodonProvider(Provider):
     supports_direct = True
     idempotent_publish = True
     rendition = RenditionSpec(1280, 720, 8_000_000)
+    metrics_window_seconds = 5 * 60  # 300 requests per 5 minutes per account and IP
+    metrics_requests_per_window = 150
     metrics_batch_size = 1  # GET /api/v1/statuses/:id, one status per request
     metrics_requests_per_post = 1
     intent_needs_instance = True

@@ -48,6 +48,8 @@ class XProvider(Provider):
     supports_direct = True
     allauth_provider = "twitter_oauth2"
     rendition = RenditionSpec(1600, 900, 5_000_000)
+    metrics_window_seconds = 15 * 60  # app-auth tweet lookup: 450 requests per 15 minutes
+    metrics_requests_per_window = 300
     metrics_batch_size = 100  # GET /2/tweets?ids=… takes up to 100 ids
     served_by_generic_copy = False
 

@@ -17,11 +17,6 @@ def fresh_rate_limits(settings):
         keys = list(client.scan_iter(match=f"{PREFIX}:*"))
         if keys:
             client.delete(*keys)
-    settings.METRICS_RATE_LIMITS = {
-        "x": (300, 900),
-        "bluesky": (1500, 300),
-        "mastodon": (300, 300),
-        "linkedin": (100, 3600),
-    }
+    settings.METRICS_BUDGET_OVERRIDES = {"x": 300, "bluesky": 1500, "mastodon": 300, "linkedin": 100}
     yield
     _LocalWindow.reset()

@@ -325,7 +325,7 @@ def test_beat_task_pulls_due_shares_end_to_end(fake, django_capture_on_commit_ca
 @time_machine.travel(NOW, tick=False)
 def test_linkedin_posts_cost_four_requests_each_against_the_limit(fake, settings):
     settings.LINKEDIN_POST_ANALYTICS = True
-    settings.METRICS_RATE_LIMITS = {**settings.METRICS_RATE_LIMITS, "linkedin": (6, 3600)}
+    settings.METRICS_BUDGET_OVERRIDES = {**settings.METRICS_BUDGET_OVERRIDES, "linkedin": 6}
     user = UserFactory()
     account = make_account(user=user, network="linkedin")
     first = make_share(network="linkedin", user=user, account=account, external_id="urn:li:share:8")

@@ -139,7 +139,7 @@ def test_enqueued_batches_are_spread_over_the_window(settings, django_capture_on
     from analytics import tasks_metrics
 
     settings.X_BEARER_TOKEN = "app-token"
-    settings.METRICS_RATE_LIMITS = {**settings.METRICS_RATE_LIMITS, "x": (300, 900)}
+    settings.METRICS_BUDGET_OVERRIDES = {**settings.METRICS_BUDGET_OVERRIDES, "x": 300}
     sent = []
     original = tasks_metrics.fetch_metrics_batch.apply_async
     tasks_metrics.fetch_metrics_batch.apply_async = lambda args, **kw: sent.append(kw["countdown"])
