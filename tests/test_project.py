@@ -79,3 +79,14 @@ def test_every_environment_variable_the_settings_read_is_documented_in_the_readm
 def test_the_readme_documents_no_variable_the_settings_do_not_read():
     stale = _readme_configuration_variables() - _settings_variables()
     assert not stale, f"README.md documents variables nothing reads: {sorted(stale)}"
+
+
+def test_template_tags_only_format_what_the_view_gathered():
+    """Tags never query or write: no tag module imports models, selectors, services or the ORM."""
+    forbidden = re.compile(r"^\s*(from|import)\s+\S*(models|selectors|services|django\.db)\b", re.MULTILINE)
+    offenders = {
+        str(path.relative_to(ROOT)): forbidden.findall(path.read_text())
+        for path in ROOT.glob("*/templatetags/*.py")
+        if forbidden.search(path.read_text())
+    }
+    assert not offenders

@@ -1,20 +1,15 @@
 from django import template
 
-from leaderboard.selectors import post_stats_for_posts
-
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def post_stats(context, post, user) -> dict:
-    """My points, counted clicks and per-share engagement for one post (Today page).
+    """My points, counted clicks and per-share engagement for one post, as the view gathered them.
 
     Reads `post_stats` from the context (dashboard.views.today computes it for every post in
-    three queries); without it, computes this post's alone.
+    three queries); a page that did not gather them shows none. Never queries.
     """
     if not getattr(user, "is_authenticated", False):
         return {}
-    computed = context.get("post_stats")
-    if computed is not None and post.pk in computed:
-        return computed[post.pk]
-    return post_stats_for_posts(user=user, posts=[post])[post.pk]
+    return (context.get("post_stats") or {}).get(post.pk, {})
