@@ -1,5 +1,8 @@
+import hashlib
+import hmac
+
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.core.internal.ratelimit import get_ip
+from allauth.core.internal.ratelimit import get_ip, truncate_ip
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
@@ -9,6 +12,16 @@ from django.http import Http404
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return settings.ACCOUNT_ALLOW_SIGNUP
+
+    def get_client_ip(self, request) -> str:
+        """The client address as allauth sees it (rate limits): a keyed hash, never the address.
+
+        The rate-limit counts are cache keys made from it, and Advocacy stores no raw IP, not even
+        for the minutes a count lives. Truncated first, so an IPv6 /64 still counts as one client.
+        """
+        address = truncate_ip(super().get_client_ip(request))
+        digest = hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()
+        return f"h-{digest[:32]}"
 
     def _get_login_attempts_cache_key(self, request, **credentials) -> str:
         """The "key" of allauth's login_failed limit: the client address *and* the account.

@@ -78,6 +78,31 @@ def test_a_password_reset_still_works_from_the_locked_address(client, employee, 
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [employee.email]
 
 
+def _cache_keys() -> list[str]:
+    from django.core.cache import cache
+    from django.db import connection
+
+    if settings_redis():
+        return [key.decode() for key in cache._cache.get_client(None).keys("*")]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM advocacy_cache")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def settings_redis() -> bool:
+    from django.conf import settings
+
+    return settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+
+
+def test_the_counts_keep_no_client_address(client, employee, addresses):
+    stranger, _ = addresses
+    attempt(client, employee.email, "guess", stranger)
+    keys = [key for key in _cache_keys() if ":rl:" in key]
+    assert keys, "the failed login was counted"
+    assert not [key for key in keys if stranger in key]
+
+
 def test_the_cache_is_shared_by_processes_without_redis(settings):
     if settings.REDIS_URL:
         assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
