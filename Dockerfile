@@ -11,4 +11,5 @@ RUN SECRET_KEY=collectstatic-only TOKEN_ENCRYPTION_KEYS=Y29sbGVjdHN0YXRpYy1vbmx5
  && mkdir -p /app/var/media && chown -R advocacy /app/var
 USER advocacy
 EXPOSE 8000
-CMD ["gunicorn", "advocacy.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gunicorn.conf.py: bind, workers, and an access log without client addresses.
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "advocacy.wsgi:application"]

@@ -64,3 +64,26 @@ def profile_changed(*, changed_fields: set[str]) -> None:
     """
     if changed_fields & LEADERBOARD_FIELDS:
         board_membership_changed.send(sender=EmployeeProfile, changed_fields=changed_fields & LEADERBOARD_FIELDS)
+
+
+def site_sync_from_settings(*, using: str = "default") -> None:
+    """Point django.contrib.sites' current Site at SITE_URL's host (domain and name). Idempotent.
+
+    allauth's emails (password reset, verification) name the Site; left alone it says "example.com".
+    """
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+    from django.contrib.sites.models import Site
+
+    host = urlsplit(settings.SITE_URL).netloc or "localhost"
+    Site.objects.using(using).update_or_create(pk=settings.SITE_ID, defaults={"domain": host, "name": host})
+
+
+def after_migrate(*, using: str = "default") -> None:
+    """What every `migrate` finishes with: the shared cache's table (when the cache is the
+    database: login rate limits count there across processes) and the Site from SITE_URL."""
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=0)
+    site_sync_from_settings(using=using)

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +43,13 @@ if not SECRET_KEY:
         SECRET_KEY = "insecure-development-key-never-use-in-production"
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see README.md).")
+elif not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-")):
+    # Django's check --deploy only warns (security.W009); a guessable key signs sessions and
+    # password-reset links, so production refuses to start with one.
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too weak: use at least 50 random characters, not Django's 'django-insecure-' key "
+        "(see README.md)."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -57,6 +65,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sites",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -78,15 +87,19 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every answer carries X-Frame-Options: DENY, also those the short-link fast path
+    # and whitenoise (/static/) give without running the rest of the stack. A constant header.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After the fast path and whitenoise: every page Django renders gets the policy.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
 
@@ -142,7 +155,15 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Shared by every web process (login rate limits must count across gunicorn workers), unlike
+    # LocMemCache. The table is made after every migrate (accounts' post_migrate receiver).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "advocacy_cache",
+            "TIMEOUT": 300,
+        }
+    }
     # Embedded default: a filesystem broker that web, worker and beat processes share.
     CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", str(BASE_DIR / "var" / "celery-broker")))
     CELERY_BROKER_URL = "filesystem://"
@@ -185,10 +206,24 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "optional")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+# Counted in the shared cache above. Failed logins count per address and per address + account
+# (AccountAdapter keys "login_failed" on both), so a stranger elsewhere cannot lock an employee out;
+# a password reset (which also clears that count) always stays available. See README "Security".
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+}
+# The client address for those limits: the same proxy count as the short-link visitor hash.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("SHORTLINK_TRUSTED_PROXIES", 0)
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
 # Employees are invited by admins; open sign-up is off unless the organisation wants it.
 ACCOUNT_ALLOW_SIGNUP = env_bool("ACCOUNT_ALLOW_SIGNUP", False)
-SOCIALACCOUNT_STORE_TOKENS = True
+# allauth never writes LinkedIn/X tokens in plain text: the networks app moves them from the
+# callback straight into the encrypted ConnectedAccount (networks/receivers.py).
+SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_PROVIDERS: dict = {}
 
 # --- i18n -------------------------------------------------------------------------
@@ -254,6 +289,21 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Content Security Policy (django-csp): everything is self-hosted, no inline script or style.
+# No form-action: the share dialogs and the LinkedIn/X sign-in are forms that leave the site.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {

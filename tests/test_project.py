@@ -90,3 +90,35 @@ def test_template_tags_only_format_what_the_view_gathered():
         if forbidden.search(path.read_text())
     }
     assert not offenders
+
+
+def test_production_refuses_a_weak_secret_key():
+    weak_keys = [
+        "short-but-random-3f9a1c",  # fewer than 50 characters
+        "ab" * 30,  # fewer than 5 distinct characters
+        "django-insecure-" + "k3j4h5g6f7d8s9a0q1w2e3r4t5y6u7i8o9p0z1x2c3v4b5n6m7",  # Django's startproject key
+    ]
+    for key in weak_keys:
+        result = _manage("check", env={**PRODUCTION_ENV, "SECRET_KEY": key})
+        assert result.returncode != 0, key
+        assert "SECRET_KEY is too weak" in result.stderr, key
+
+
+def test_development_accepts_any_secret_key():
+    result = _manage("check", env={**PRODUCTION_ENV, "SECRET_KEY": "dev", "DEBUG": "1"})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_production_access_log_leaves_the_client_address_out():
+    """gunicorn.conf.py is what Dockerfile and docker-compose.yml run with; its log format names no IP."""
+    namespace: dict = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), namespace)  # noqa: S102 - our own config file
+    log_format = namespace["access_log_format"]
+    assert namespace["accesslog"] == "-"
+    for field in ("%(h)s", "{x-forwarded-for}", "{x-real-ip}", "{forwarded}", "{remote_addr}"):
+        assert field.lower() not in log_format.lower(), field
+    assert "%(r)s" in log_format and "%(s)s" in log_format  # still a useful log
+    for path in ("Dockerfile", "docker-compose.yml"):
+        text = (ROOT / path).read_text()
+        assert "gunicorn.conf.py" in text, path
+        assert "--access-logformat" not in text and "--access-logfile" not in text, path

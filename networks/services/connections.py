@@ -266,9 +266,35 @@ def mastodon_connect_finish(*, user, pending: dict | None, state: str, code: str
 # LinkedIn and X: connected through django-allauth --------------------------------------------
 
 
+def account_store_from_allauth(*, user, social, token) -> ConnectedAccount | None:
+    """Store the tokens of allauth's LinkedIn/X callback in the encrypted ConnectedAccount.
+
+    Called from the callback itself (networks/receivers.py), with allauth's unsaved SocialToken:
+    allauth stores no token (SOCIALACCOUNT_STORE_TOKENS off), so no plaintext copy is ever written,
+    and any plaintext row left from before is deleted here. Returns None for a provider that is
+    not a network. Raises ValidationError when another employee has connected that account.
+    A refresh token the network did not send again keeps the stored one.
+    """
+    from allauth.socialaccount.models import SocialToken
+
+    provider = next((p for p in providers() if p.allauth_provider and p.allauth_provider == social.provider), None)
+    if provider is None:
+        return None
+    fields = provider.account_fields_from_allauth(social=social, token=token)
+    if not fields.get("refresh_token"):
+        fields.pop("refresh_token", None)
+        fields.pop("refreshable", None)
+    with transaction.atomic():
+        account = _account_save(user=user, network=provider.network, **fields)
+        if social.pk:
+            SocialToken.objects.filter(account=social).delete()
+    return account
+
+
 def accounts_sync_from_allauth(*, user) -> list[ConnectedAccount]:
     """Move tokens allauth stored for LinkedIn/X into encrypted ConnectedAccounts. Idempotent.
 
+    Only for rows written before the callback stored tokens itself (account_store_from_allauth):
     allauth keeps SocialToken in plain text; after copying, the SocialToken row is deleted so
     the only copy of the token is the encrypted one.
     """

@@ -11,7 +11,7 @@ from networks.providers.linkedin import escape_little_text
 from networks.services.connections import accounts_refresh_due
 from networks.services.publishing import share_publish
 from networks.services.sharing import share_direct_create
-from tests.networks.helpers import allauth_connection
+from tests.networks.helpers import allauth_connection, assert_encrypted_at_rest
 
 
 @pytest.fixture
@@ -170,6 +170,11 @@ def test_connect_through_allauths_openid_connect_flow_against_the_fake(client, e
     response = client.get(reverse("openid_connect_callback", args=["linkedin"]), callback)
     assert response.status_code == 302
     assert response["Location"] == next_url
+    # The callback itself stored the token, encrypted; no plaintext copy, before any page is opened.
+    assert not SocialToken.objects.exists()
+    stored = ConnectedAccount.objects.get(user=employee, network="linkedin")
+    assert stored.access_token in linkedin.tokens
+    assert_encrypted_at_rest(stored, stored.access_token)
     assert "Alice Example" in client.get(next_url).content.decode()
     account = ConnectedAccount.objects.get(user=employee, network="linkedin")
     assert account.external_id == linkedin.person

@@ -12,7 +12,7 @@ from networks.models import ConnectedAccount, Share
 from networks.services.connections import account_refresh
 from networks.services.publishing import MAX_ATTEMPTS, share_publish, shares_publish_due, shares_reconcile_unknown
 from networks.services.sharing import share_direct_create
-from tests.networks.helpers import allauth_connection
+from tests.networks.helpers import allauth_connection, assert_encrypted_at_rest
 
 
 @pytest.fixture
@@ -264,6 +264,12 @@ def test_connect_through_allauths_oauth2_pkce_flow_against_the_fake(client, empl
     response = client.get(reverse("twitter_oauth2_callback"), callback)
     assert response.status_code == 302
     assert response["Location"] == next_url
+    # The callback itself stored the tokens, encrypted; no plaintext copy, before any page is opened.
+    assert not SocialToken.objects.exists()
+    stored = ConnectedAccount.objects.get(user=employee, network="x")
+    assert stored.access_token in x_api.access and stored.refresh_token in x_api.refresh
+    assert_encrypted_at_rest(stored, stored.access_token)
+    assert_encrypted_at_rest(stored, stored.refresh_token, column="refresh_token")
     page = client.get(next_url)
     assert "alice_x" in page.content.decode()
     account = ConnectedAccount.objects.get(user=employee, network="x")
@@ -272,3 +278,32 @@ def test_connect_through_allauths_oauth2_pkce_flow_against_the_fake(client, empl
     assert account.refresh_token in x_api.refresh
     assert account.refreshable and account.token_expires_at is not None
     assert not SocialToken.objects.exists()
+
+
+def test_reconnecting_x_renews_the_encrypted_tokens_in_the_callback(client, employee, x_api, monkeypatch):
+    """A second connect of the same X account (allauth's social_account_updated) leaves no plaintext either."""
+    from allauth.socialaccount.models import SocialAccount, SocialApp
+    from allauth.socialaccount.providers.twitter_oauth2.views import TwitterOAuth2Adapter
+    from django.contrib.sites.models import Site
+
+    monkeypatch.setattr(TwitterOAuth2Adapter, "authorize_url", x_api.url("/i/oauth2/authorize"))
+    monkeypatch.setattr(TwitterOAuth2Adapter, "access_token_url", x_api.url("/2/oauth2/token"))
+    monkeypatch.setattr(TwitterOAuth2Adapter, "profile_url", x_api.url("/2/users/me"))
+    app = SocialApp.objects.create(
+        provider="twitter_oauth2", name="X", client_id=x_api.client_id, secret=x_api.client_secret
+    )
+    app.sites.add(Site.objects.get_current())
+    client.force_login(employee)
+
+    def connect() -> ConnectedAccount:
+        response = client.post(reverse("twitter_oauth2_login"), {"process": "connect"})
+        response = client.get(reverse("twitter_oauth2_callback"), x_api.approve(response["Location"]))
+        assert response.status_code == 302
+        assert not SocialToken.objects.exists()
+        return ConnectedAccount.objects.get(user=employee, network="x")
+
+    first = connect()
+    second = connect()
+    assert second.pk == first.pk and SocialAccount.objects.filter(user=employee).count() == 1
+    assert second.access_token != first.access_token and second.access_token in x_api.access
+    assert_encrypted_at_rest(second, second.access_token)
