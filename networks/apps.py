@@ -15,8 +15,16 @@ class NetworksConfig(AppConfig):
         crypto.configured_keys()
 
 
-def _build_renditions(sender, *, post, **kwargs) -> None:
-    """The providers know the sizes: build the renditions campaigns stores."""
-    from .services.sharing import post_renditions_build
+def _build_renditions(sender, *, post, now: bool = False, **kwargs) -> None:
+    """The providers know the sizes: build the renditions campaigns stores, in a worker after commit."""
+    if now:
+        from .services.sharing import post_renditions_build
 
-    post_renditions_build(post=post)
+        post_renditions_build(post=post)
+        return
+    from django.db import transaction
+
+    from .tasks import post_renditions_build_task
+
+    post_id = post.pk
+    transaction.on_commit(lambda: post_renditions_build_task.delay(post_id))
