@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -25,6 +26,8 @@ def post_transition(*, post: SuggestedPost, to: str, by, reason: str = "") -> Su
         raise ValidationError({"rejection_reason": "Say why the post is rejected, so its author can fix it."})
     if to == PostStatus.SUBMITTED and not locked.variants.exists():
         raise ValidationError({"status": "Add the copy for at least one network before submitting."})
+    if to == PostStatus.APPROVED and settings.FOUR_EYES_APPROVAL:
+        _check_four_eyes(post=locked, by=by)
     now = timezone.now()
     fields = ["status", "updated_at"]
     if to == PostStatus.PUBLISHED and locked.publish_at > now:
@@ -41,6 +44,20 @@ def post_transition(*, post: SuggestedPost, to: str, by, reason: str = "") -> Su
     locked.save(update_fields=fields)
     post.refresh_from_db()
     return locked
+
+
+def post_authors(*, post: SuggestedPost) -> set[int]:
+    """Who wrote the post, for four-eyes approval: whoever created it and whoever submitted it."""
+    submitters = post.transitions.filter(to_status=PostStatus.SUBMITTED, by__isnull=False).values_list("by", flat=True)
+    return {pk for pk in [post.created_by_id, *submitters] if pk is not None}
+
+
+def _check_four_eyes(*, post: SuggestedPost, by) -> None:
+    if by is None or by.pk in post_authors(post=post):
+        raise ValidationError(
+            {"status": "Four-eyes approval is on: someone other than the post's author must approve it."},
+            code="four_eyes",
+        )
 
 
 def post_submit(*, post: SuggestedPost, by) -> SuggestedPost:
