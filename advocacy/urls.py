@@ -13,6 +13,8 @@ admin.site.index_title = "Campaigns, people and rules"
 urlpatterns = [
     path("", include("dashboard.urls")),
     path("me/settings/", account_views.my_settings, name="my_settings"),
+    path("me/data.json", account_views.my_data_export, name="my_data_export"),
+    path("me/erase/", account_views.my_erase, name="my_erase"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

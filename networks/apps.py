@@ -5,11 +5,14 @@ class NetworksConfig(AppConfig):
     name = "networks"
 
     def ready(self) -> None:
+        from accounts.signals import personal_data_erase, personal_data_export
         from campaigns.signals import post_image_stored
 
-        from . import crypto
+        from . import crypto, privacy
 
         post_image_stored.connect(_build_renditions, dispatch_uid="networks.post_renditions_build")
+        personal_data_export.connect(privacy.export, dispatch_uid="networks.privacy.export")
+        personal_data_erase.connect(privacy.erase, dispatch_uid="networks.privacy.erase")
 
         # Fail at start, not at the first share: production without token keys is a configuration error.
         crypto.configured_keys()
