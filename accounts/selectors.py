@@ -49,5 +49,6 @@ def user_data_export(*, user: User) -> dict:
         for a in SocialAccount.objects.filter(user=user)
     ]
     for _receiver, sections in personal_data_export.send(sender=User, user=user):
-        data.update(sections or {})
+        if isinstance(sections, dict):
+            data.update(sections)
     return data

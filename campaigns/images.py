@@ -117,7 +117,7 @@ def sanitised_image(file, name: str = "image") -> ContentFile:
     """Re-encode the image without EXIF or other metadata, rotated as the camera meant."""
     check_image_size(getattr(file, "size", None) or 0)
     image = inspect_image(_read_all(file))
-    fmt = image.format
+    fmt = str(image.format)  # set by inspect_image, always one of ALLOWED_FORMATS
     image = ImageOps.exif_transpose(image)
     out = io.BytesIO()
     if fmt == "JPEG":

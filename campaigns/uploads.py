@@ -58,7 +58,8 @@ class PostImageUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> UploadedFile | None:
         if self.too_large:
-            return TooLargeUpload(self.file_name, self.content_type, max(self.seen, self.content_length or 0))
+            seen = max(self.seen, self.content_length or 0)
+            return TooLargeUpload(self.file_name or "image", self.content_type or "", seen)
         return None  # the storing handlers after this one return the file
 
 
