@@ -1,9 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from .models import EmployeeProfile, Location, Team, User
-from .services import profile_changed
+from .selectors import user_data_export
+from .services import profile_changed, user_erase
+from .views import export_response
 
 
 class EmployeeProfileInline(admin.StackedInline):
@@ -24,6 +27,7 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "team", "roles", "is_active", "last_login"]
     list_filter = ["is_active", "is_staff", "groups", "profile__team", "profile__location"]
+    actions = ["export_personal_data", "erase_personal_data"]
     list_select_related = ["profile__team"]
     search_fields = ["email", "first_name", "last_name"]
     inlines = [EmployeeProfileInline]
@@ -34,7 +38,7 @@ class UserAdmin(DjangoUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "erased_at"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
@@ -60,6 +64,33 @@ class UserAdmin(DjangoUserAdmin):
         super().save_formset(request, form, formset, change)
         if formset.model is EmployeeProfile:
             profile_changed(changed_fields=changed)
+
+    @admin.action(description="Export personal data (JSON)", permissions=["change"])
+    def export_personal_data(self, request, queryset):
+        people = [user_data_export(user=user) for user in queryset]
+        return export_response({"people": people}, filename="advocacy-personal-data.json")
+
+    @admin.action(description="Erase personal data…", permissions=["delete"])
+    def erase_personal_data(self, request, queryset):
+        """Erase the selected people after a confirmation page (accounts.services.user_erase)."""
+        people = list(queryset.exclude(pk=request.user.pk))
+        if len(people) < queryset.count():
+            messages.error(request, "You cannot erase yourself here; use “Erase my data” on your settings page.")
+        if not people:
+            return None
+        if request.POST.get("confirm") == "yes":
+            for user in people:
+                user_erase(user=user)
+            messages.success(request, f"Personal data of {len(people)} person(s) erased.")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Erase personal data",
+            "people": people,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/accounts/erase_users.html", context)
 
     @admin.display(description="team")
     def team(self, obj: User) -> str:

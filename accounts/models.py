@@ -33,6 +33,9 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField("email address", unique=True)
+    # Set when the person's data was erased (accounts.services.user_erase): the row stays as an anonymous
+    # tombstone, so counts, the ledger and audit records keep their shape without saying whose they were.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -43,10 +46,18 @@ class User(AbstractUser):
         ordering = ["email"]
 
     def __str__(self) -> str:
+        if self.erased_at is not None:
+            return f"Erased person #{self.pk}"
         return self.get_full_name() or self.email
 
     @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    @property
     def display_name(self) -> str:
+        if self.erased_at is not None:
+            return "Erased person"
         return self.get_full_name() or self.email.split("@")[0]
 
 

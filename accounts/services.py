@@ -1,9 +1,10 @@
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from .models import EmployeeProfile, Location, Team, User
 from .roles import EMPLOYEE, ROLES, STAFF_ROLES
-from .signals import board_membership_changed
+from .signals import board_membership_changed, personal_data_erase
 
 
 def profile_get(*, user: User) -> EmployeeProfile:
@@ -87,3 +88,55 @@ def after_migrate(*, using: str = "default") -> None:
 
     call_command("createcachetable", database=using, verbosity=0)
     site_sync_from_settings(using=using)
+
+
+def erased_email(*, user: User) -> str:
+    """The address an erased person's row carries: unique, undeliverable (.invalid), saying nothing."""
+    return f"erased-{user.pk}@erased.invalid"
+
+
+@transaction.atomic
+def user_erase(*, user: User) -> User:
+    """Erase a person's personal data; keep the anonymous shape of what they did.
+
+    The user row stays as a tombstone ("Erased person #12"): email replaced, names and profile
+    details cleared, no password, inactive, no roles, off every leaderboard. Rows that point at it
+    keep counts and audit history without identity: each app anonymises its own rows in a receiver of
+    `personal_data_erase` (short links and clicks stay as counts, shares lose their text and network
+    ids, connected accounts are deleted and their tokens revoked after commit, ledger entries stay so
+    totals stay consistent). allauth's email addresses and social logins are deleted.
+
+    Transactional (all or nothing, except the best-effort revocations after commit) and idempotent:
+    erasing an erased person again changes nothing and is harmless. Existing sessions end, since the
+    password changes and the account is inactive.
+    """
+    from allauth.account.models import EmailAddress
+    from allauth.socialaccount.models import SocialAccount
+
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    personal_data_erase.send(sender=User, user=locked)
+    EmailAddress.objects.filter(user=locked).delete()
+    SocialAccount.objects.filter(user=locked).delete()  # and their SocialTokens
+    EmployeeProfile.objects.update_or_create(
+        user=locked,
+        defaults={
+            "team": None,
+            "location": None,
+            "job_title": "",
+            "digest_opt_in": False,
+            "leaderboard_opt_out": True,
+            "leaderboard_excluded": True,
+        },
+    )
+    locked.groups.clear()
+    locked.user_permissions.clear()
+    locked.email = erased_email(user=locked)
+    locked.first_name = locked.last_name = ""
+    locked.set_unusable_password()
+    locked.is_active = locked.is_staff = locked.is_superuser = False
+    locked.erased_at = locked.erased_at or timezone.now()
+    locked.save()
+    # Off the boards: the leaderboard rebuilds its Redis boards after commit.
+    profile_changed(changed_fields={"team", "leaderboard_opt_out", "leaderboard_excluded"})
+    user.refresh_from_db()
+    return locked

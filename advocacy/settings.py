@@ -317,7 +317,21 @@ SPECTACULAR_SETTINGS = {"TITLE": "Advocacy API", "VERSION": "1.0.0", "SERVE_INCL
 
 # --- Campaigns ------------------------------------------------------------------------
 POST_IMAGE_MAX_BYTES = env_int("POST_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
-POST_IMAGE_MAX_PIXELS = env_int("POST_IMAGE_MAX_PIXELS", 40_000_000)
+# 16 MP: a 12 MP phone photo (4032×3024) and X's largest upload (4096×4096) fit; the biggest rendition
+# is 1600×900 (1.4 MP), and a decoded 16 MP image stays under 70 MB of memory.
+POST_IMAGE_MAX_PIXELS = env_int("POST_IMAGE_MAX_PIXELS", 16_000_000)
+# Uploads are refused before their body is read: by declared size (a 413 page), then per file as it streams.
+FILE_UPLOAD_HANDLERS = [
+    "campaigns.uploads.PostImageUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "campaigns.uploads.RequestSizeLimitMiddleware",
+)
+# Four-eyes approval: the author of a post (who created or submitted it) cannot approve it.
+FOUR_EYES_APPROVAL = env_bool("FOUR_EYES_APPROVAL", False)
 
 # --- Short links (issue: short links and click capture) ---------------------------------
 SHORTLINK_BASE_URL = env("SHORTLINK_BASE_URL", SITE_URL).rstrip("/")

@@ -3,7 +3,7 @@ import json
 from django import forms
 from django.conf import settings
 
-from .images import sanitised_image
+from .images import check_image_header, check_image_size, sanitised_image
 from .models import Campaign, PostVariant, SuggestedPost, validate_http_url
 from .networks import TEXT_RULES, short_link_placeholder
 
@@ -34,6 +34,23 @@ class CampaignAdminForm(forms.ModelForm):
         ]
 
 
+class PostImageFormField(forms.ImageField):
+    """An image field that refuses by size, then by header (format, pixels), before Pillow verifies the file.
+
+    Django's own ImageField opens and verifies the whole file first; a cut-off upload
+    (campaigns.uploads.TooLargeUpload) or a pixel bomb is answered here with its own message instead.
+    """
+
+    def to_python(self, data):
+        if data in self.empty_values or not hasattr(data, "size"):
+            return super().to_python(data)
+        check_image_size(data.size)
+        data.seek(0)
+        check_image_header(data.read(settings.POST_IMAGE_MAX_BYTES + 1))
+        data.seek(0)
+        return super().to_python(data)
+
+
 class SuggestedPostAdminForm(forms.ModelForm):
     # A plain text field, so a javascript: or ftp: address gets our scheme message, not a generic one.
     target_url = forms.CharField(
@@ -42,6 +59,12 @@ class SuggestedPostAdminForm(forms.ModelForm):
         validators=[validate_http_url],
         widget=forms.URLInput(attrs={"size": 80}),
         help_text="The page the post points to (http or https).",
+    )
+
+    image = PostImageFormField(
+        required=False,
+        help_text=f"JPEG, PNG, WebP or GIF; at most {settings.POST_IMAGE_MAX_BYTES // 1_000_000} MB and "
+        f"{settings.POST_IMAGE_MAX_PIXELS // 1_000_000} megapixels. Sized for each network after saving.",
     )
 
     class Meta:

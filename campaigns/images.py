@@ -34,37 +34,28 @@ def _read_all(file) -> bytes:
     return data
 
 
-def inspect_image(data: bytes) -> Image.Image:
-    """Open and fully decode `data`, or raise ValidationError saying what is wrong with it."""
-    max_pixels = settings.POST_IMAGE_MAX_PIXELS
-    if len(data) > settings.POST_IMAGE_MAX_BYTES:
+def check_image_size(size: int) -> None:
+    """Refuse a file over POST_IMAGE_MAX_BYTES, from its size alone (nothing is read)."""
+    if size > settings.POST_IMAGE_MAX_BYTES:
         raise ValidationError(
             "The image is %(size).1f MB; the limit is %(limit).0f MB.",
-            params={"size": len(data) / 1e6, "limit": settings.POST_IMAGE_MAX_BYTES / 1e6},
+            params={"size": size / 1e6, "limit": settings.POST_IMAGE_MAX_BYTES / 1e6},
             code="image_too_large",
         )
+
+
+def check_image_header(data: bytes) -> tuple[str, int, int]:
+    """Format and size from the header only (no pixel is decoded): a decompression bomb stops here.
+
+    Returns (format, width, height) or raises ValidationError.
+    """
+    check_image_size(len(data))
+    max_pixels = settings.POST_IMAGE_MAX_PIXELS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            probe = Image.open(io.BytesIO(data))
-            fmt = probe.format
-            width, height = probe.size
-            if fmt not in ALLOWED_FORMATS:
-                raise ValidationError(
-                    "Images must be JPEG, PNG, WebP or GIF (this one is %(fmt)s).", params={"fmt": fmt}, code="format"
-                )
-            # Check the header's size before decoding a single pixel: a decompression bomb stops here.
-            if width * height > max_pixels:
-                raise ValidationError(
-                    "The image is %(w)s×%(h)s pixels; at most %(mp)s megapixels are allowed.",
-                    params={"w": width, "h": height, "mp": max_pixels // 1_000_000},
-                    code="too_many_pixels",
-                )
-            probe.verify()
-            image = Image.open(io.BytesIO(data))
-            image.load()
-    except ValidationError:
-        raise
+            with Image.open(io.BytesIO(data)) as probe:
+                fmt, (width, height) = probe.format, probe.size
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(
             "The image has too many pixels (possible decompression bomb).", code="too_many_pixels"
@@ -75,19 +66,58 @@ def inspect_image(data: bytes) -> Image.Image:
         raise ValidationError(
             "The image is damaged or truncated (%(error)s).", params={"error": exc}, code="broken"
         ) from None
+    if fmt not in ALLOWED_FORMATS:
+        raise ValidationError(
+            "Images must be JPEG, PNG, WebP or GIF (this one is %(fmt)s).", params={"fmt": fmt}, code="format"
+        )
+    if width * height > max_pixels:
+        raise ValidationError(
+            "The image is %(w)s×%(h)s pixels (%(have).1f megapixels); at most %(mp)s megapixels are allowed. "
+            "Export it smaller: about 2000 pixels wide is plenty for every network.",
+            params={"w": width, "h": height, "have": width * height / 1e6, "mp": max_pixels // 1_000_000},
+            code="too_many_pixels",
+        )
+    return fmt, width, height
+
+
+def inspect_image(data: bytes) -> Image.Image:
+    """Check the header (bytes, format, pixels), then fully decode `data`; or raise ValidationError saying why."""
+    fmt, _, _ = check_image_header(data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+            probe.verify()
+            image = Image.open(io.BytesIO(data))
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(
+            "The image has too many pixels (possible decompression bomb).", code="too_many_pixels"
+        ) from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError(
+            "The image is damaged or truncated (%(error)s).", params={"error": exc}, code="broken"
+        ) from None
     image.format = fmt
     return image
 
 
 def validate_post_image(file) -> None:
-    """Field validator: a real, complete image within the byte and pixel limits."""
+    """Field validator: a real, complete image within the byte and pixel limits.
+
+    The size is checked before a byte is read (an upload cut off by campaigns.uploads has no data at all).
+    """
+    size = getattr(file, "size", None)
+    if size is not None:
+        check_image_size(size)
     inspect_image(_read_all(file))
 
 
 def sanitised_image(file, name: str = "image") -> ContentFile:
     """Re-encode the image without EXIF or other metadata, rotated as the camera meant."""
+    check_image_size(getattr(file, "size", None) or 0)
     image = inspect_image(_read_all(file))
-    fmt = image.format
+    fmt = str(image.format)  # set by inspect_image, always one of ALLOWED_FORMATS
     image = ImageOps.exif_transpose(image)
     out = io.BytesIO()
     if fmt == "JPEG":

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -25,6 +26,8 @@ def post_transition(*, post: SuggestedPost, to: str, by, reason: str = "") -> Su
         raise ValidationError({"rejection_reason": "Say why the post is rejected, so its author can fix it."})
     if to == PostStatus.SUBMITTED and not locked.variants.exists():
         raise ValidationError({"status": "Add the copy for at least one network before submitting."})
+    if to == PostStatus.APPROVED and settings.FOUR_EYES_APPROVAL:
+        _check_four_eyes(post=locked, by=by)
     now = timezone.now()
     fields = ["status", "updated_at"]
     if to == PostStatus.PUBLISHED and locked.publish_at > now:
@@ -41,6 +44,20 @@ def post_transition(*, post: SuggestedPost, to: str, by, reason: str = "") -> Su
     locked.save(update_fields=fields)
     post.refresh_from_db()
     return locked
+
+
+def post_authors(*, post: SuggestedPost) -> set[int]:
+    """Who wrote the post, for four-eyes approval: whoever created it and whoever submitted it."""
+    submitters = post.transitions.filter(to_status=PostStatus.SUBMITTED, by__isnull=False).values_list("by", flat=True)
+    return {pk for pk in [post.created_by_id, *submitters] if pk is not None}
+
+
+def _check_four_eyes(*, post: SuggestedPost, by) -> None:
+    if by is None or by.pk in post_authors(post=post):
+        raise ValidationError(
+            {"status": "Four-eyes approval is on: someone other than the post's author must approve it."},
+            code="four_eyes",
+        )
 
 
 def post_submit(*, post: SuggestedPost, by) -> SuggestedPost:
@@ -84,23 +101,28 @@ def publish_due_posts(*, now=None) -> int:
 
 
 @transaction.atomic
-def post_image_set(*, post: SuggestedPost, upload) -> None:
-    """Store a cleaned copy of the upload (no EXIF) and announce it (renditions follow, see post_renditions_build).
+def post_image_set(*, post: SuggestedPost, upload, renditions_now: bool = False) -> None:
+    """Store a cleaned copy of the upload (no EXIF) and announce it; renditions follow (post_renditions_build).
 
-    Raises ValidationError for anything that is not a sound image; the post keeps its old image then.
+    Raises ValidationError for anything that is not a sound image within the limits; the post keeps its
+    old image and renditions then. `renditions_now`: build them before returning (the demo seed), instead of
+    in a worker after commit.
     """
     clean = sanitised_image(upload, name=getattr(upload, "name", "image"))
     post.image.save(clean.name, clean, save=False)
     post.save(update_fields=["image", "updated_at"])
-    post_renditions_build(post=post)
+    post_renditions_build(post=post, now=renditions_now)
 
 
-def post_renditions_build(*, post: SuggestedPost) -> None:
-    """(Re)build the post's image renditions: campaigns announces the image, the networks app sizes it.
+@transaction.atomic
+def post_renditions_build(*, post: SuggestedPost, now: bool = False) -> None:
+    """The post's image changed: drop its renditions (they show the old image) and announce the new one.
 
-    Synchronous (the receivers run before this returns). Idempotent.
+    The networks app sizes it, in a worker after commit (or before returning with `now`); until then a
+    share builds the rendition it needs on the fly. Idempotent.
     """
-    post_image_stored.send(sender=SuggestedPost, post=post)
+    post.renditions.all().delete()
+    post_image_stored.send(sender=SuggestedPost, post=post, now=now)
 
 
 @dataclass(frozen=True)
@@ -114,8 +136,18 @@ class Rendition:
 
 
 @transaction.atomic
-def post_renditions_replace(*, post: SuggestedPost, renditions: list[Rendition]) -> list[PostImageRendition]:
-    """Store exactly these renditions for the post (the old ones are deleted). Transactional."""
+def post_renditions_replace(
+    *, post: SuggestedPost, renditions: list[Rendition], source: str | None = None
+) -> list[PostImageRendition]:
+    """Store exactly these renditions for the post (the old ones are deleted). Transactional.
+
+    `source`: the image name they were made from; if the post's image changed since (a newer upload
+    whose own build is on its way), nothing is stored and [] is returned, so a slow build never
+    overwrites a newer one. The post row is locked, so two builds do not interleave.
+    """
+    current = SuggestedPost.objects.select_for_update().filter(pk=post.pk).values_list("image", flat=True).first()
+    if current is None or (source is not None and current != source):
+        return []
     post.renditions.all().delete()
     made = []
     for r in renditions:

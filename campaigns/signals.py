@@ -3,5 +3,6 @@
 from django.dispatch import Signal
 
 # A post's image was stored, replaced or removed: the apps that know the networks build its
-# renditions (networks: one per provider size). Sent with `post` (a SuggestedPost), synchronously.
+# renditions (networks: one per provider size). Sent with `post` (a SuggestedPost) and `now` (bool),
+# inside the caller's transaction: receivers defer the work to a worker after commit unless `now`.
 post_image_stored = Signal()

@@ -139,7 +139,9 @@ def post_seed(
         variant_fitted(post=post, network=network, candidates=candidates).save()
     if post_spec.image:
         image = post_image(title=post_spec.title, campaign=spec.name, company=org.company, palette=spec.palette)
-        post_image_set(post=post, upload=ContentFile(image, name=f"{spec.utm_campaign}-{index + 1}.jpg"))
+        upload = ContentFile(image, name=f"{spec.utm_campaign}-{index + 1}.jpg")
+        # Renditions now, not in a worker: the demo is complete when the seed returns.
+        post_image_set(post=post, upload=upload, renditions_now=True)
     for step in _workflow(post_spec.state):
         reason = content().rejection_reason if step == PostStatus.REJECTED else ""
         post_transition(post=post, to=step, by=author if step == PostStatus.SUBMITTED else reviewer, reason=reason)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services import connections, publishing
+from .services import connections, publishing, sharing
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -22,3 +22,13 @@ def shares_publish_due_task() -> None:
 def accounts_refresh_due_task() -> None:
     """Daily: refresh tokens before they expire and flag accounts that need reconnecting."""
     connections.accounts_refresh_due()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def post_renditions_build_task(post_id: int) -> None:
+    """Size a post's new image for each network. Idempotent; returns quietly if the post is gone."""
+    from campaigns.models import SuggestedPost
+
+    post = SuggestedPost.objects.filter(pk=post_id).first()
+    if post is not None:
+        sharing.post_renditions_build(post=post)

@@ -95,14 +95,15 @@ def post_renditions_build(*, post: SuggestedPost) -> int:
     Connected to campaigns' `post_image_stored` signal: campaigns stores images, the providers know the sizes.
     """
     if not post.image:
-        post_renditions_replace(post=post, renditions=[])
+        post_renditions_replace(post=post, renditions=[], source="")
         return 0
+    image_name = post.image.name
     with post.image.open("rb") as fh:
         source = inspect_image(fh.read())
     specs = {p.network: p.rendition for p in providers() if p.rendition is not None}
     specs[GENERIC_RENDITION_NAME] = GENERIC_RENDITION
     renditions = [Rendition(name, *rendition_bytes(source, spec)) for name, spec in specs.items()]
-    return len(post_renditions_replace(post=post, renditions=renditions))
+    return len(post_renditions_replace(post=post, renditions=renditions, source=image_name))
 
 
 # --- Creating shares -----------------------------------------------------------------------

@@ -106,9 +106,10 @@ def post(db):
 
 
 @pytest.fixture
-def post_with_image(post):
+def post_with_image(post, django_capture_on_commit_callbacks):
     from campaigns.services import post_image_set
 
-    post_image_set(post=post, upload=SimpleUploadedFile("photo.jpg", jpeg_with_exif(), content_type="image/jpeg"))
+    with django_capture_on_commit_callbacks(execute=True):  # the renditions task runs after commit
+        post_image_set(post=post, upload=SimpleUploadedFile("photo.jpg", jpeg_with_exif(), content_type="image/jpeg"))
     post.refresh_from_db()
     return post

@@ -1,0 +1,294 @@
+"""Who may open what: every URL pattern in the URLconf × anonymous / employee / content manager / admin.
+
+Each pattern has an entry below with the status each role gets for a GET (with a real object built for the
+URLs that take one). A URL added without an entry fails `test_every_url_has_an_entry`, so nobody adds a
+page without deciding who may see it. Admin URLs are listed per model (what the content manager and the
+admin may do there) and expanded to the model's six admin pages.
+
+Statuses: 200 page, 302 redirect (to the login page for the anonymous and for employees in the admin),
+403 forbidden, 404 not found, 405 GET not allowed (POST-only actions; their owner checks have their own tests).
+"""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialApp
+from django.contrib.sites.models import Site
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from accounts.roles import ADVOCACY_ADMIN, CONTENT_MANAGER, EMPLOYEE
+from analytics.models import Click
+from leaderboard.services.awards import points_award_share
+from networks.models import Share
+from tests.factories import ConnectedAccountFactory, SuggestedPostFactory, UserFactory
+from tests.leaderboard.helpers import make_share
+
+ROLES = ("anonymous", EMPLOYEE, CONTENT_MANAGER, ADVOCACY_ADMIN)
+LOGIN = 302  # where the anonymous are sent to log in
+
+# route → (anonymous, employee, content manager, admin)
+PAGES: dict[str, tuple[int, int, int, int]] = {
+    "": (302, 302, 302, 302),
+    "today/": (302, 200, 200, 200),
+    "healthz": (200, 200, 200, 200),
+    "api/v1/today/": (403, 200, 200, 200),
+    "api/schema/": (403, 200, 200, 200),
+    "me/settings/": (LOGIN, 200, 200, 200),
+    "me/data.json": (LOGIN, 200, 200, 200),
+    "me/erase/": (LOGIN, 200, 200, 200),
+    "robots.txt": (200, 200, 200, 200),
+    "s/<str:code>": (302, 302, 302, 302),
+    "s/<str:code>/qr.svg": (LOGIN, 200, 200, 200),
+    "s/<str:code>/qr.png": (LOGIN, 200, 200, 200),
+    "^media/(?P<path>.*)$": (200, 200, 200, 200),  # post images are public: networks fetch them for cards
+    "networks/accounts/": (LOGIN, 200, 200, 200),
+    "networks/accounts/<int:account_id>/disconnect/": (LOGIN, 405, 405, 405),
+    "networks/mastodon/connect/": (LOGIN, 405, 405, 405),
+    "networks/mastodon/callback/": (LOGIN, 302, 302, 302),
+    "networks/bluesky/connect/": (LOGIN, 405, 405, 405),
+    "networks/share/<int:post_id>/<str:network>/": (LOGIN, 200, 200, 200),
+    "networks/share/<int:post_id>/<str:network>/dialog/": (LOGIN, 302, 302, 302),
+    "networks/shares/": (LOGIN, 200, 200, 200),
+    "networks/shares/<int:share_id>/cancel/": (LOGIN, 405, 405, 405),
+    "leaderboard/": (LOGIN, 200, 200, 200),
+    "leaderboard/me/": (LOGIN, 200, 200, 200),
+    "leaderboard/me/visibility/": (LOGIN, 405, 405, 405),
+    # allauth: the login pages are public; signed-in people are sent on from them.
+    "accounts/login/": (200, 302, 302, 302),
+    "accounts/logout/": (302, 200, 200, 200),
+    "accounts/inactive/": (200, 200, 200, 200),
+    "accounts/signup/": (200, 302, 302, 302),  # closed sign-up shows a "closed" page
+    "accounts/reauthenticate/": (LOGIN, 200, 200, 200),
+    "accounts/reauthenticate/code/": (LOGIN, 200, 302, 302),  # needs a verified address: only the employee has one
+    "accounts/reauthenticate/code/confirm/": (LOGIN, 302, 302, 302),
+    "accounts/email/": (LOGIN, 200, 200, 200),
+    "accounts/confirm-email/": (200, 200, 200, 200),
+    "accounts/password/change/": (LOGIN, 200, 200, 200),
+    "accounts/password/set/": (LOGIN, 302, 302, 302),
+    "accounts/password/reset/": (200, 200, 200, 200),
+    "accounts/login/code/confirm/": (302, 302, 302, 302),
+    "accounts/^confirm-email/(?P<key>[-:\\w]+)/$": (200, 200, 200, 200),
+    "accounts/password/reset/key/done/": (200, 200, 200, 200),
+    "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": (200, 200, 200, 200),
+    "accounts/password/reset/done/": (200, 200, 200, 200),
+    "accounts/3rdparty/login/cancelled/": (200, 200, 200, 200),
+    "accounts/3rdparty/login/error/": (401, 401, 401, 401),  # allauth's "login failed" page
+    "accounts/3rdparty/signup/": (302, 302, 302, 302),
+    "accounts/3rdparty/": (LOGIN, 200, 200, 200),
+    "accounts/social/login/cancelled/": (301, 301, 301, 301),  # old allauth paths: moved to 3rdparty/
+    "accounts/social/login/error/": (301, 301, 301, 301),
+    "accounts/social/signup/": (301, 301, 301, 301),
+    "accounts/social/connections/": (301, 301, 301, 301),
+    "accounts/twitter_oauth2/login/": (200, 200, 200, 200),
+    "accounts/twitter_oauth2/login/callback/": (401, 401, 401, 401),  # no state: "login failed"
+    "accounts/oidc/^(?P<provider_id>[^/]+)/login/": (200, 200, 200, 200),
+    "accounts/oidc/^(?P<provider_id>[^/]+)/login/callback/": (401, 401, 401, 401),
+    # The admin's own pages: employees never enter the admin.
+    "admin/": (LOGIN, LOGIN, 200, 200),
+    "admin/login/": (200, 200, 302, 302),
+    "admin/logout/": (LOGIN, LOGIN, 405, 405),  # logging out is a POST
+    "admin/password_change/": (LOGIN, LOGIN, 200, 200),
+    "admin/password_change/done/": (LOGIN, LOGIN, 200, 200),
+    "admin/autocomplete/": (LOGIN, LOGIN, 403, 403),  # needs its query parameters
+    "admin/jsi18n/": (LOGIN, LOGIN, 200, 200),
+    "admin/accounts/user/<id>/password/": (LOGIN, LOGIN, 403, 200),  # setting someone's password: admins only
+    "admin/r/<path:content_type_id>/<path:object_id>/": (LOGIN, LOGIN, 404, 404),
+    "admin/^(?P<app_label>auth|sites|account|socialaccount|django_celery_beat|accounts|campaigns|shortlinks|networks|analytics|leaderboard)/$": (  # noqa: E501
+        LOGIN,
+        LOGIN,
+        200,
+        200,
+    ),
+    "admin/(?P<url>.*)$": (LOGIN, LOGIN, 404, 404),
+}
+
+# Admin models: app_label.model → (content manager, admin), each a set of letters:
+# v view (list, change form read-only, history), a add, c change, d delete; "" nothing (403).
+ADMIN_MODELS: dict[str, tuple[str, str]] = {
+    "accounts.user": ("v", "vacd"),  # managers look people up; only admins change, export or erase them
+    "accounts.team": ("v", "vacd"),
+    "accounts.location": ("v", "vacd"),
+    "auth.group": ("", "vacd"),
+    "sites.site": ("", "vacd"),
+    "account.emailaddress": ("", "vacd"),
+    "socialaccount.socialapp": ("", "vacd"),
+    "socialaccount.socialtoken": ("", "vacd"),
+    "socialaccount.socialaccount": ("", "vacd"),
+    "django_celery_beat.periodictask": ("", "vacd"),
+    "django_celery_beat.clockedschedule": ("", "vacd"),
+    "django_celery_beat.crontabschedule": ("", "vacd"),
+    "django_celery_beat.solarschedule": ("", "vacd"),
+    "django_celery_beat.intervalschedule": ("", "vacd"),
+    "campaigns.campaign": ("vacd", "vacd"),
+    "campaigns.suggestedpost": ("vacd", "vacd"),
+    "campaigns.topic": ("vac", "vacd"),
+    "campaigns.posttransition": ("v", "vd"),  # history is written by the workflow, never by hand
+    "campaigns.postimagerendition": ("", "vacd"),
+    "shortlinks.shortlink": ("", "vcd"),  # links are made by sharing, not in the admin
+    "networks.connectedaccount": ("", "vcd"),
+    "networks.share": ("", "vcd"),
+    "networks.mastodonapp": ("", "vacd"),
+    "analytics.click": ("v", "vcd"),
+    "analytics.filteredhit": ("", "vd"),
+    "analytics.clickrollup": ("", "vd"),
+    "analytics.sharemetrics": ("", "v"),
+    "analytics.engagementsnapshot": ("", "v"),
+    "leaderboard.pointrule": ("", "vacd"),
+    "leaderboard.pointentry": ("", "v"),  # the ledger is append-only
+    "leaderboard.periodscore": ("", "v"),
+    "leaderboard.badgeaward": ("", "v"),
+}
+
+ADMIN_PAGES = {  # suffix after admin/<app>/<model>/ → the permission it needs
+    "": "v",
+    "add/": "a",
+    "<path:object_id>/history/": "v",
+    "<path:object_id>/delete/": "d",
+    "<path:object_id>/change/": "v",
+    "<path:object_id>/": "v",  # redirects to the change page
+}
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), (f"{namespace}{p.name}" if p.name else None), p
+
+
+def all_routes() -> list[tuple[str, str | None, URLPattern]]:
+    return list(_walk(get_resolver().url_patterns))
+
+
+def _admin_model_route(route: str) -> tuple[str, str] | None:
+    """'admin/campaigns/campaign/add/' → ('campaigns.campaign', 'add/')."""
+    from django.contrib import admin
+
+    for model in admin.site._registry:
+        base = f"admin/{model._meta.app_label}/{model._meta.model_name}/"
+        if route.startswith(base) and route[len(base) :] in ADMIN_PAGES:
+            return model._meta.label_lower, route[len(base) :]
+    return None
+
+
+def expected(route: str, without_rows: frozenset[str] = frozenset()) -> tuple[int, int, int, int] | None:
+    """The statuses for `route`; `without_rows`: admin models the test world has no object of.
+
+    For those, the object pages answer the admin's "no such object" redirect (302) to staff who may
+    use the page, and the history page answers it to every staff member.
+    """
+    if route in PAGES:
+        return PAGES[route]
+    found = _admin_model_route(route)
+    if found is None or found[0] not in ADMIN_MODELS:
+        return None
+    label, page = found
+    needs = ADMIN_PAGES[page]
+    missing = label in without_rows and page != ""
+    staff = []
+    for letters in ADMIN_MODELS[label]:
+        allowed = needs in letters or (needs == "v" and bool(letters))
+        if page == "<path:object_id>/" or (missing and page.endswith("history/")):
+            staff.append(302)
+        elif not allowed:
+            staff.append(403)
+        else:
+            staff.append(302 if missing and page != "add/" else 200)
+    return (LOGIN, LOGIN, staff[0], staff[1])
+
+
+@pytest.fixture
+def world(db, settings, tmp_path):
+    """One real object for every URL that takes one, owned by the employee where ownership matters."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    users = {role: UserFactory(email=f"{role.split()[-1].lower()}@example.com", role=role) for role in ROLES[1:]}
+    employee = users[EMPLOYEE]
+    post = SuggestedPostFactory()
+    account = ConnectedAccountFactory(user=employee)
+    share = make_share(user=employee, post=post, network="mastodon", account=account)
+    Share.objects.filter(pk=share.pk).update(status=Share.Status.PUBLISHED)
+    Click.objects.create(link=share.short_link, event_id="e1", clicked_at=timezone.now(), is_unique=True)
+    points_award_share(share_id=share.pk)
+    EmailAddress.objects.create(user=employee, email=employee.email, verified=True, primary=True)
+    site = Site.objects.get_current()
+    for provider, provider_id in (("twitter_oauth2", ""), ("openid_connect", "linkedin")):
+        app = SocialApp.objects.create(
+            provider=provider,
+            provider_id=provider_id,
+            name=provider,
+            client_id="id",
+            secret="secret",
+            settings={"server_url": "https://www.linkedin.com/oauth"} if provider_id else {},
+        )
+        app.sites.add(site)
+    (tmp_path / "media" / "posts").mkdir(parents=True)
+    (tmp_path / "media" / "posts" / "card.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    return {"users": users, "post": post, "account": account, "share": share}
+
+
+def _kwargs(route: str, pattern: URLPattern, world) -> dict:
+    from django.contrib import admin
+
+    values = {
+        "code": world["share"].short_link.code,
+        "account_id": world["account"].pk,
+        "post_id": world["post"].pk,
+        "network": "mastodon",
+        "share_id": world["share"].pk,
+        "key": "not-a-key",
+        "uidb36": "1",
+        "provider_id": "linkedin",
+        "path": "posts/card.png",
+        "url": "no/such/page/",
+        "content_type_id": "1",
+        "app_label": "campaigns",
+        "id": world["users"][EMPLOYEE].pk,
+    }
+    found = _admin_model_route(route)
+    if found and "object_id" in route:
+        model = next(m for m in admin.site._registry if m._meta.label_lower == found[0])
+        obj = model._default_manager.order_by("pk").first()
+        values["object_id"] = obj.pk if obj is not None else 0
+    elif "object_id" in route:
+        values["object_id"] = "1"
+    return {k: v for k, v in values.items() if f"<{k}>" in route or f":{k}>" in route}
+
+
+def url_for(route: str, pattern: URLPattern, world) -> str:
+    """The route with its parameters filled in (path converters and regex groups alike)."""
+    url = "/" + route.replace("^", "").replace("$", "")
+    for key, value in _kwargs(route, pattern, world).items():
+        url = re.sub(rf"\(\?P<{key}>[^)]*\)|<(?:\w+:)?{key}>", str(value), url)
+    return url
+
+
+def _get(client, users, role: str, url: str) -> int:
+    client.logout()
+    if role != "anonymous":
+        client.force_login(users[role])
+    return client.get(url).status_code
+
+
+def test_every_url_has_an_entry():
+    missing = [route for route, _name, _p in all_routes() if expected(route) is None]
+    assert missing == [], "Add these URLs to the access matrix (PAGES or ADMIN_MODELS): " + ", ".join(missing)
+
+
+def test_every_role_gets_the_expected_status_everywhere(client, world):
+    from django.contrib import admin
+
+    without_rows = frozenset(m._meta.label_lower for m in admin.site._registry if not m._default_manager.exists())
+    wrong = []
+    for route, name, pattern in all_routes():
+        want = expected(route, without_rows)
+        if want is None:
+            continue
+        url = url_for(route, pattern, world)
+        got = tuple(_get(client, world["users"], role, url) for role in ROLES)
+        if got != want:
+            wrong.append(f"{route} ({url}): expected {want}, got {got}")
+    assert wrong == [], "\n".join(wrong)
