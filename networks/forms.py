@@ -44,7 +44,7 @@ class ShareForm(forms.Form):
     include_image = forms.BooleanField(required=False, initial=True, label="Attach the post's image")
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("action") == "schedule" and not data.get("scheduled_for"):
             self.add_error("scheduled_for", "Pick a date and time to schedule the post.")
         return data
