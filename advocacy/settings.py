@@ -376,6 +376,11 @@ BLUESKY_APPVIEW_URL = env("BLUESKY_APPVIEW_URL", "https://public.api.bsky.app").
 # Refresh tokens this many days before they expire; warn employees from this many days before.
 TOKEN_REFRESH_AHEAD_DAYS = env_int("TOKEN_REFRESH_AHEAD_DAYS", 1)
 TOKEN_EXPIRY_WARNING_DAYS = env_int("TOKEN_EXPIRY_WARNING_DAYS", 7)
+# The one outbound client for user-chosen URLs (infra.outbound_http): https to public addresses only.
+# Operators may trust internal ranges explicitly (a self-hosted Mastodon on 10.20.0.0/16), comma separated.
+OUTBOUND_HTTP_ALLOW_HTTP = env_bool("OUTBOUND_HTTP_ALLOW_HTTP", False)
+OUTBOUND_HTTP_ALLOW_LOOPBACK = env_bool("OUTBOUND_HTTP_ALLOW_LOOPBACK", False)
+OUTBOUND_HTTP_ALLOWED_NETWORKS = env_list("OUTBOUND_HTTP_ALLOWED_NETWORKS")
 # Bluesky cards and LinkedIn articles take title and description from the target page's Open Graph tags.
 SHARE_FETCH_OPEN_GRAPH = env_bool("SHARE_FETCH_OPEN_GRAPH", True)
 if LINKEDIN_CLIENT_ID:

@@ -3,6 +3,8 @@ import json
 from django import forms
 from django.conf import settings
 
+from infra.outbound_http import OutboundRefused, check_url
+
 from .images import check_image_header, check_image_size, sanitised_image
 from .models import Campaign, PostVariant, SuggestedPost, validate_http_url
 from .networks import TEXT_RULES, short_link_placeholder
@@ -51,12 +53,30 @@ class PostImageFormField(forms.ImageField):
         return super().to_python(data)
 
 
+def validate_public_url(value: str) -> None:
+    """Refuse a target URL on our own network (127.0.0.1, 169.254.169.254, [::1], 10.x, 2130706433…).
+
+    The server fetches the target page for link cards (infra.outbound_http), so an internal
+    address must never be stored. Checked without DNS; http pages stay allowed as targets
+    (people open them; the card fetch itself is https-only outside development).
+    """
+    url = value.strip()
+    if url[:7].lower() == "http://":
+        url = "https://" + url[7:]
+    try:
+        check_url(url, resolve=False)
+    except OutboundRefused:
+        raise forms.ValidationError(
+            "This address points to a private or local network; enter a public web address.", code="address"
+        ) from None
+
+
 class SuggestedPostAdminForm(forms.ModelForm):
     # A plain text field, so a javascript: or ftp: address gets our scheme message, not a generic one.
     target_url = forms.CharField(
         label="Target URL",
         max_length=2000,
-        validators=[validate_http_url],
+        validators=[validate_http_url, validate_public_url],
         widget=forms.URLInput(attrs={"size": 80}),
         help_text="The page the post points to (http or https).",
     )

@@ -1,10 +1,21 @@
 from django import forms
 
+from campaigns.networks import Network
+
+from .providers import Permanent, get_provider
+
 
 class MastodonConnectForm(forms.Form):
     instance = forms.CharField(
         max_length=255, label="Your Mastodon instance", widget=forms.TextInput(attrs={"placeholder": "mastodon.social"})
     )
+
+    def clean_instance(self) -> str:
+        # Refused here, before anything is contacted: a host name only, and never one of our own addresses.
+        try:
+            return get_provider(Network.MASTODON).clean_instance(self.cleaned_data["instance"])
+        except Permanent as exc:
+            raise forms.ValidationError(exc.message) from None
 
 
 class BlueskyConnectForm(forms.Form):
@@ -33,7 +44,7 @@ class ShareForm(forms.Form):
     include_image = forms.BooleanField(required=False, initial=True, label="Attach the post's image")
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("action") == "schedule" and not data.get("scheduled_for"):
             self.add_error("scheduled_for", "Pick a date and time to schedule the post.")
         return data

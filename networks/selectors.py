@@ -10,7 +10,8 @@ from django.http import Http404
 from django.urls import reverse
 
 from campaigns.models import SuggestedPost
-from campaigns.networks import Network
+from campaigns.networks import Network, short_link_placeholder
+from shortlinks.models import ShortLink
 
 from .models import ConnectedAccount, Share
 from .providers.base import Provider, providers
@@ -124,3 +125,18 @@ def share_options_for_posts(*, user, posts: Sequence[SuggestedPost]) -> dict[int
             per_variant[variant] = [route(post, p) for p in served]
         options[post.pk] = per_variant
     return options
+
+
+def share_link_preview(*, user, post: SuggestedPost, network: str) -> str:
+    """The employee's short link for this post and network if it exists, else a stand-in of its length.
+
+    For pages shown on GET: reading never creates a link.
+    """
+    link = ShortLink.objects.filter(user=user, post=post, network=network).first()
+    return link.short_url if link else short_link_placeholder()
+
+
+def intent_instance_for(*, user, network: str) -> str:
+    """The server of the user's connected account on a network whose share dialog needs one ("" when none)."""
+    account = ConnectedAccount.objects.filter(user=user, network=network).exclude(instance="").order_by("-updated_at")
+    return account.values_list("instance", flat=True).first() or ""

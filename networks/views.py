@@ -9,13 +9,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.services import profile_get
 from campaigns.models import SuggestedPost
 from campaigns.networks import TEXT_RULES, Network
 from campaigns.selectors import posts_for_today
-from shortlinks.services import link_get_or_create
 
 from . import selectors
 from .forms import BlueskyConnectForm, MastodonConnectForm, ShareForm
@@ -212,7 +211,8 @@ def _share_page(request: HttpRequest, post: SuggestedPost, network: str, zone: z
             "rule": rule,
             "limits": provider.limits,
             "connectable": provider.supports_direct,
-            "link_placeholder": link_get_or_create(user=request.user, post=post, network=network).short_url,
+            # Read only: a GET creates no link (the share itself creates it on POST).
+            "link_placeholder": selectors.share_link_preview(user=request.user, post=post, network=network),
             "zone": zone.key,
         },
         status=status,
@@ -220,20 +220,46 @@ def _share_page(request: HttpRequest, post: SuggestedPost, network: str, zone: z
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def share_intent(request: HttpRequest, post_id: int, network: str) -> HttpResponse:
-    """Record that the share dialog was opened and send the employee to it (with their short link)."""
+    """The share dialog. GET only shows a page asking to open it (no side effect, so a cross-site
+    <img> or link records nothing and sends nobody anywhere); the POST (CSRF-checked) records the
+    "opened" share and sends the employee to the dialog with their short link. Mastodon's dialog
+    opens on the instance the employee connected, else on the one they type into this form."""
     post = _post_or_404(request.user, post_id)
     network = _network_or_404(network)
+    provider = get_provider(network)
+    if request.method == "GET":
+        return _share_intent_page(request, post, network)
     try:
         _, url = sharing.share_intent_create(
-            user=request.user, post=post, network=network, instance=request.GET.get("instance", "")
+            user=request.user, post=post, network=network, instance=request.POST.get("instance", "")
         )
     except ValidationError as exc:
+        if provider.intent_needs_instance:
+            return _share_intent_page(request, post, network, errors=exc.messages, status=400)
         for message in exc.messages:
             messages.error(request, message)
         return redirect(f"{reverse('today')}#post-{post.pk}")
     return ShareDialogRedirect(url)
+
+
+def _share_intent_page(request, post, network, *, errors=(), status=200) -> HttpResponse:
+    provider = get_provider(network)
+    return render(
+        request,
+        "networks/share_dialog.html",
+        {
+            "post": post,
+            "network": network,
+            "network_label": provider.label,
+            "needs_instance": provider.intent_needs_instance,
+            "instance": request.POST.get("instance", "").strip()[:255]
+            or selectors.intent_instance_for(user=request.user, network=network),
+            "errors": errors,
+        },
+        status=status,
+    )
 
 
 @login_required

@@ -37,3 +37,6 @@ SECURE_HSTS_SECONDS = 0
 SECURE_HSTS_PRELOAD = False
 # No test reaches the internet: cards are built from the post unless a test serves a page.
 SHARE_FETCH_OPEN_GRAPH = False
+# The network fakes speak http on 127.0.0.1; tests that prove refusals set both back to False.
+OUTBOUND_HTTP_ALLOW_HTTP = True
+OUTBOUND_HTTP_ALLOW_LOOPBACK = True

@@ -2,6 +2,7 @@
 
 from . import bluesky, intents, linkedin, mastodon, x  # noqa: F401  (each registers itself)
 from .base import (  # noqa: F401
+    AddressRefused,
     AuthExpired,
     EngagementCounts,
     ImageUpload,

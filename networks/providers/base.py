@@ -24,12 +24,12 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
-import urllib3
 from django.conf import settings
 from django.utils import timezone
 
 from campaigns.images import RenditionSpec
 from campaigns.networks import Network
+from infra.outbound_http import OutboundFailed, OutboundRefused, outbound_request
 
 if TYPE_CHECKING:
     from networks.models import ConnectedAccount
@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 # (connect, read) seconds: connecting is quick or broken; a publish may take a while to answer.
 DEFAULT_TIMEOUT = (5.0, 20.0)
+# The largest answer read from a network (metrics of 100 posts are far below this).
+MAX_RESPONSE_BYTES = 5_000_000
 
 
 # --- Errors -----------------------------------------------------------------------------
@@ -74,6 +76,13 @@ class QuotaExhausted(ProviderError):
 
 class Permanent(ProviderError):
     """The network rejected the request (4xx other than 401/429) with `message`; do not retry."""
+
+
+class AddressRefused(Permanent):
+    """The URL's host is not one we may contact (infra.outbound_http refused it before connecting).
+
+    Its message is the client's one refusal message, whatever the cause: no port-scanner oracle.
+    """
 
 
 class Transient(ProviderError):
@@ -351,27 +360,31 @@ class Provider:
         *,
         creates: bool = False,
         timeout: tuple[float, float] | None = None,
+        max_bytes: int = MAX_RESPONSE_BYTES,
         **kwargs: Any,
     ) -> requests.Response:
-        """Send one request and raise the typed error for anything but success.
+        """Send one request through infra.outbound_http and raise the typed error for anything but success.
 
-        `creates=True` marks a request with a side effect: a read timeout then
-        raises OutcomeUnknown (it may have happened) instead of Transient.
+        Every provider call goes through the one safe client: hosts typed by employees (Mastodon
+        instances), named by remote documents (Bluesky PDS, did:web) or read from stored accounts
+        (metrics, refresh) cannot reach our own network. An address the client refuses is
+        AddressRefused (Permanent) with the client's one refusal message; every network failure
+        is Transient with one message (no "timed out" vs "refused" oracle). `creates=True` marks
+        a request with a side effect: a failure after the request may have left raises
+        OutcomeUnknown (it may have happened) instead.
         """
         if timeout is None:
             timeout = (DEFAULT_TIMEOUT[0], float(getattr(settings, "NETWORK_HTTP_TIMEOUT", DEFAULT_TIMEOUT[1])))
         try:
-            response = requests.request(method, url, timeout=timeout, **kwargs)
-        except requests.ConnectTimeout as exc:
-            raise Transient(f"{self.network}: could not connect ({exc.__class__.__name__}).") from exc
-        except requests.ReadTimeout as exc:
-            if creates:
-                raise OutcomeUnknown(f"{self.network} did not answer in time; the post may exist.") from exc
-            raise Transient(f"{self.network} did not answer in time.") from exc
-        except requests.ConnectionError as exc:
-            if creates and not _never_sent(exc):
-                raise OutcomeUnknown(f"{self.network}: the connection broke after sending.") from exc
-            raise Transient(f"{self.network}: could not connect.") from exc
+            response = outbound_request(
+                method, url, timeout=timeout, deadline=timeout[0] + timeout[1], max_bytes=max_bytes, **kwargs
+            )
+        except OutboundRefused as exc:
+            raise AddressRefused(exc.message) from exc
+        except OutboundFailed as exc:
+            if creates and exc.request_sent:
+                raise OutcomeUnknown(f"{self.label} did not answer properly; the post may exist.") from exc
+            raise Transient(exc.message) from exc
         error = self.classify(response)
         if error is not None:
             raise error
@@ -385,12 +398,6 @@ class Provider:
             if creates:
                 raise OutcomeUnknown(f"{self.network} answered with a body that is not JSON.") from exc
             raise Transient(f"{self.network} answered with a body that is not JSON.") from exc
-
-
-def _never_sent(exc: requests.ConnectionError) -> bool:
-    """True when the connection failed before the request left (refused, DNS): safe to retry."""
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, urllib3.exceptions.NewConnectionError)
 
 
 def retry_after_seconds(value: str | None, *, now: dt.datetime | None = None) -> float | None:

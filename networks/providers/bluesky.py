@@ -7,6 +7,7 @@ publish cannot create a second post: the PDS refuses the duplicate key.
 """
 
 import datetime as dt
+import logging
 import re
 import secrets
 from collections.abc import Sequence
@@ -17,9 +18,11 @@ from django.conf import settings
 
 from campaigns.images import RenditionSpec
 from campaigns.networks import Network
+from infra.outbound_http import OutboundFailed, OutboundRefused, check_url
 
 from .base import (
     POST_DELETED,
+    AddressRefused,
     AuthExpired,
     EngagementCounts,
     ImageUpload,
@@ -36,10 +39,18 @@ from .base import (
     retry_after_seconds,
 )
 
+logger = logging.getLogger(__name__)
+
 HANDLE_RE = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
 # Access JWTs last about two hours; we renew ahead of that.
 ACCESS_LIFETIME = dt.timedelta(hours=2)
 TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+
+
+WRONG_PASSWORD = (
+    "Bluesky did not accept that handle and app password. Create an app password under "
+    "Settings → Privacy and security → App passwords and paste it here."
+)
 
 
 class HandleNotFound(Permanent):
@@ -139,7 +150,8 @@ class BlueskyProvider(Provider):
             )
             did = self.json(response).get("did")
         except Permanent as exc:
-            raise HandleNotFound(f"The Bluesky handle {handle} does not resolve ({exc.message}).") from exc
+            logger.info("Bluesky handle %s does not resolve: %s", handle, exc.message)
+            raise HandleNotFound(f"The Bluesky handle {handle} does not resolve.") from exc
         except (Transient, AttributeError) as exc:
             raise HandleNotFound(f"Could not look up {handle} on Bluesky right now; try again.") from exc
         if not isinstance(did, str) or not did.startswith("did:"):
@@ -147,7 +159,12 @@ class BlueskyProvider(Provider):
         return did
 
     def resolve_pds(self, *, did: str) -> str:
-        """The PDS URL from the DID document (#atproto_pds service)."""
+        """The PDS URL from the DID document (#atproto_pds service), checked as an outbound address.
+
+        A did:web document is on a server its owner chose, and any document may name any
+        endpoint: AddressRefused (the one refusal message) unless infra.outbound_http would
+        fetch it, so the app password is never sent to our own network.
+        """
         if did.startswith("did:plc:"):
             url = f"{settings.BLUESKY_PLC_URL}/{did}"
         elif did.startswith("did:web:"):
@@ -156,11 +173,24 @@ class BlueskyProvider(Provider):
             raise HandleNotFound(f"Unsupported DID method in {did}.")
         try:
             document = self.json(self.request("GET", url, timeout=(5.0, 10.0)))
+        except AddressRefused:
+            raise
         except (Permanent, Transient) as exc:
-            raise HandleNotFound(f"Could not read the DID document of {did} ({exc.message}).") from exc
-        for service in document.get("service", []) if isinstance(document, dict) else []:
-            if service.get("id") in ("#atproto_pds", f"{did}#atproto_pds"):
-                return str(service["serviceEndpoint"]).rstrip("/")
+            logger.info("DID document of %s unreadable: %s", did, exc.message)
+            raise HandleNotFound(f"Could not read the DID document of {did}.") from exc
+        services = document.get("service") if isinstance(document, dict) else None
+        for service in services if isinstance(services, list) else []:
+            if not isinstance(service, dict) or service.get("id") not in ("#atproto_pds", f"{did}#atproto_pds"):
+                continue
+            endpoint = service.get("serviceEndpoint")
+            if not isinstance(endpoint, str):
+                break
+            try:
+                return check_url(endpoint).rstrip("/")
+            except OutboundRefused as exc:
+                raise AddressRefused(exc.message) from exc
+            except OutboundFailed as exc:
+                raise Transient(exc.message) from exc
         raise HandleNotFound(f"{did} names no personal data server.")
 
     def create_session(self, *, pds: str, identifier: str, password: str) -> dict:
@@ -172,11 +202,20 @@ class BlueskyProvider(Provider):
                 json={"identifier": identifier, "password": password},
             )
         except AuthExpired as exc:
-            raise Permanent(
-                "Bluesky did not accept that handle and app password. Create an app password under "
-                "Settings → Privacy and security → App passwords and paste it here."
-            ) from exc
-        return self.json(response)
+            raise Permanent(WRONG_PASSWORD) from exc
+        except AddressRefused:
+            raise
+        # Fixed words only: the server is whatever the DID document named, its answer is never shown.
+        except Permanent as exc:
+            logger.info("Bluesky createSession on %s refused: %s", pds, exc.message)
+            raise Permanent(WRONG_PASSWORD) from exc
+        except Transient as exc:
+            logger.info("Bluesky createSession on %s failed: %s", pds, exc.message)
+            raise Transient("The Bluesky server could not be reached; try again shortly.") from exc
+        body = self.json(response)
+        if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("accessJwt", "refreshJwt")):
+            raise Transient("The Bluesky server answered without a session; try again shortly.")
+        return body
 
     def refresh(self, *, account) -> TokenSet | None:
         response = self.request(

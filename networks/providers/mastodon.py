@@ -4,6 +4,7 @@ Tokens never expire. Publishing is idempotent through the Idempotency-Key header
 (the server keeps keys for an hour), so a retried publish cannot post twice.
 """
 
+import logging
 import re
 import time
 from collections.abc import Sequence
@@ -14,9 +15,11 @@ from django.conf import settings
 
 from campaigns.images import RenditionSpec
 from campaigns.networks import Network
+from infra.outbound_http import OutboundRefused, check_url
 
 from .base import (
     POST_DELETED,
+    AddressRefused,
     EngagementCounts,
     ImageUpload,
     Limits,
@@ -29,6 +32,8 @@ from .base import (
     register,
     retry_after_seconds,
 )
+
+logger = logging.getLogger(__name__)
 
 SCOPES = "read write:statuses write:media"
 # A host name (letters, digits, hyphens, dots) with an optional port: no scheme, path or credentials.
@@ -78,7 +83,15 @@ class MastodonProvider(Provider):
         return True  # each instance registers the app on first use: nothing to configure
 
     def clean_instance(self, value: str) -> str:
-        return normalise_instance(value)
+        """The instance host, normalised; InvalidInstance when it is not a host, AddressRefused
+        when it is one we never contact (loopback, private, link-local, numeric forms such as
+        2130706433). Checked without DNS: the request itself checks the resolved addresses."""
+        host = normalise_instance(value)
+        try:
+            check_url(self.base_url(host), resolve=False)
+        except OutboundRefused as exc:
+            raise AddressRefused(exc.message) from exc
+        return host
 
     # Instance and OAuth --------------------------------------------------------------
     def base_url(self, instance: str) -> str:
@@ -104,10 +117,15 @@ class MastodonProvider(Provider):
                 timeout=(5.0, 10.0),
             )
             body = self.json(response)
+        except AddressRefused:
+            raise
+        # Fixed words only: the instance is whatever an employee typed, its answer is never shown.
         except Transient as exc:
-            raise InvalidInstance(f"{instance} did not answer as a Mastodon server ({exc.message}).") from exc
+            logger.info("Mastodon app registration on %s failed: %s", instance, exc.message)
+            raise InvalidInstance(f"{instance} did not answer as a Mastodon server.") from exc
         except Permanent as exc:
-            raise InvalidInstance(f"{instance} refused to register the app: {exc.message}") from exc
+            logger.info("Mastodon app registration on %s refused: %s", instance, exc.message)
+            raise InvalidInstance(f"{instance} refused to register the app.") from exc
         if not isinstance(body, dict) or not body.get("client_id") or not body.get("client_secret"):
             raise InvalidInstance(f"{instance} did not answer as a Mastodon server.")
         return body["client_id"], body["client_secret"]

@@ -22,7 +22,7 @@ from ..models import ConnectedAccount, MastodonApp
 from ..providers import AuthExpired, Permanent, ProviderError, get_provider
 from ..providers.base import providers
 from ..providers.bluesky import ACCESS_LIFETIME, BlueskyProvider, normalise_handle
-from ..providers.mastodon import MastodonProvider, normalise_instance
+from ..providers.mastodon import MastodonProvider
 
 logger = logging.getLogger(__name__)
 
@@ -166,10 +166,11 @@ def bluesky_connect(*, user, handle: str, app_password: str) -> ConnectedAccount
         did = provider.resolve_handle(handle=handle)
         pds = provider.resolve_pds(did=did)
         session = provider.create_session(pds=pds, identifier=handle, password=app_password.strip())
-    except Permanent as exc:
+    except Permanent as exc:  # our own words (providers never pass a Bluesky server's answer through)
         raise ValidationError(exc.message) from None
     except ProviderError as exc:
-        raise ValidationError(f"Bluesky could not be reached ({exc.message}); try again shortly.") from None
+        logger.info("Bluesky connect for %s failed: %s", handle, exc.message)
+        raise ValidationError("Bluesky could not be reached; try again shortly.") from None
     if session.get("did") != did:
         raise ValidationError("Bluesky answered for a different account than the handle names.")
     return _account_save(
@@ -211,7 +212,7 @@ def mastodon_app_get_or_register(*, instance: str) -> MastodonApp:
 def mastodon_connect_start(*, instance: str) -> tuple[str, dict]:
     """The instance's authorize URL, and the state to keep in the session until the callback."""
     try:
-        instance = normalise_instance(instance)
+        instance = _mastodon().clean_instance(instance)
     except Permanent as exc:
         raise ValidationError({"instance": exc.message}) from None
     app = mastodon_app_get_or_register(instance=instance)
@@ -248,8 +249,9 @@ def mastodon_connect_finish(*, user, pending: dict | None, state: str, code: str
             code_verifier=pending.get("verifier", ""),
         )
         me = provider.verify_credentials(instance=instance, token=token)
-    except ProviderError as exc:
-        raise ValidationError(f"{instance} refused the connection: {exc.message}") from None
+    except ProviderError as exc:  # the instance's own words are logged, never shown
+        logger.info("Mastodon connect on %s failed: %s", instance, exc.message)
+        raise ValidationError(f"{instance} refused the connection; try connecting again.") from None
     return _account_save(
         user=user,
         network=Network.MASTODON,

@@ -24,6 +24,7 @@ from ..models import ConnectedAccount, Share
 from ..opengraph import page_preview_fetch
 from ..providers import ImageUpload, LinkCard, Permanent, get_provider
 from ..providers.base import GENERIC_RENDITION, GENERIC_RENDITION_NAME, providers
+from ..selectors import intent_instance_for
 
 # --- Share text, image and card -------------------------------------------------------------
 
@@ -183,8 +184,11 @@ def share_direct_create(
 def share_intent_create(*, user, post: SuggestedPost, network: str, instance: str = "") -> tuple[Share, str]:
     """Record that the employee opened the network's share dialog; return it and the dialog URL.
 
-    The URL always carries the employee's short link. Raises ValidationError for an unknown
-    network or (Mastodon) an instance name that is not a host.
+    The URL always carries the employee's short link. Mastodon's dialog opens on `instance`, or
+    on the employee's connected instance when none is given. Raises ValidationError for an unknown
+    network or (Mastodon) an instance name that is not a host or is on our own network.
+    Callers must only call this on a CSRF-checked POST: it writes a row and returns where to send
+    the browser.
     """
     try:
         provider = get_provider(network)
@@ -192,6 +196,7 @@ def share_intent_create(*, user, post: SuggestedPost, network: str, instance: st
         raise ValidationError(f"“{network}” has no share dialog.") from None
     _shareable_post(user=user, post=post)
     if provider.intent_needs_instance:
+        instance = instance.strip() or intent_instance_for(user=user, network=network)
         try:
             instance = provider.clean_instance(instance)
         except Permanent as exc:
