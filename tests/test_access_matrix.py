@@ -49,7 +49,7 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     "networks/mastodon/callback/": (LOGIN, 302, 302, 302),
     "networks/bluesky/connect/": (LOGIN, 405, 405, 405),
     "networks/share/<int:post_id>/<str:network>/": (LOGIN, 200, 200, 200),
-    "networks/share/<int:post_id>/<str:network>/dialog/": (LOGIN, 302, 302, 302),
+    "networks/share/<int:post_id>/<str:network>/dialog/": (LOGIN, 200, 200, 200),  # GET shows a POST button only
     "networks/shares/": (LOGIN, 200, 200, 200),
     "networks/shares/<int:share_id>/cancel/": (LOGIN, 405, 405, 405),
     "leaderboard/": (LOGIN, 200, 200, 200),
