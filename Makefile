@@ -16,6 +16,10 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 
 venv: $(BIN)/activate
 
+# axe-core for the browser tests' accessibility checks (npm registry; nothing from here is served).
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@command -v npm >/dev/null && npm ci --no-audit --no-fund --silent && touch $@ || echo "npm not found: accessibility checks will be skipped"
+
 # Embedded default: SQLite, filesystem Celery broker, no Redis. DEBUG only here.
 RUN_ENV := DEBUG=1 SITE_URL=http://localhost:$(PORT)
 
@@ -47,7 +51,7 @@ lint: venv
 # One pytest-xdist worker per core; tests that share an expensive fixture are grouped on one worker.
 PYTEST_ARGS ?= -n auto --dist loadgroup
 
-test: venv lint
+test: venv lint node_modules/axe-core/axe.min.js
 	@DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The suite with the wall clock moved (libfaketime), browser tests left out: e.g. FAKETIME_AT="@2028-02-27 22:55:00".

@@ -1,5 +1,6 @@
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from django.db import connections
@@ -94,3 +95,31 @@ def chromium(monkeypatch):
 @pytest.fixture
 def phone_page(chromium):
     return chromium.new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+
+
+AXE_JS = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def axe():
+    """Run axe-core (npm, injected into the page) and return its serious and critical violations.
+
+    Usage: `assert axe(page) == []`. Each violation is `(rule id, impact, first offending targets)`.
+    """
+    if not AXE_JS.exists():
+        if os.environ.get("ADVOCACY_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"axe-core is not installed ({AXE_JS}): run `npm ci`")
+        pytest.skip("axe-core is not installed: run `npm ci`")
+    source = AXE_JS.read_text()
+
+    def serious_violations(page, *, exclude: list[str] | None = None) -> list[tuple[str, str, list]]:
+        page.add_script_tag(content=source)
+        context = {"exclude": [[selector] for selector in exclude]} if exclude else None
+        result = page.evaluate("async (context) => await axe.run(context || document)", context)
+        return [
+            (v["id"], v["impact"], [node["target"] for node in v["nodes"][:3]])
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+
+    return serious_violations
