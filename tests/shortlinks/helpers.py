@@ -74,7 +74,17 @@ class PrivateRedis:
         import redis
 
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--dir", str(self.directory)]
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--dir",
+                str(self.directory),
+            ]
             + ["--appendonly", "yes" if self.appendonly else "no", "--appendfsync", "always"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -12,7 +12,7 @@ from analytics.models import Click
 from analytics.services import clicks_drain
 from shortlinks import buffer
 from tests.factories import ShortLinkFactory
-from tests.shortlinks.helpers import private_redis, visit  # noqa: F401 (fixture)
+from tests.shortlinks.helpers import visit
 
 pytestmark = pytest.mark.django_db
 
