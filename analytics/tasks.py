@@ -8,7 +8,7 @@ from django.conf import settings
 from . import tasks_metrics  # noqa: F401
 from .services import click_privacy_purge, clicks_drain
 
-DRAIN_EVERY = 2  # seconds between drains: the clicks at risk if Redis loses its memory are this old at most
+DRAIN_EVERY = 2  # seconds between drains: how long a click normally waits in Redis (its exposure to a Redis crash)
 
 
 @shared_task(ignore_result=True)
