@@ -39,6 +39,7 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 50},
     },
+    # Drains at once and queues a drain every 2 s until the next tick (analytics.tasks.DRAIN_EVERY).
     "analytics: drain buffered short-link clicks into the database": {
         "task": "analytics.tasks.clicks_drain_task",
         "schedule": crontab(minute="*"),

@@ -1,4 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from shortlinks.selectors import click_buffer_status
 
 from .engagement import EngagementSnapshot, ShareMetrics
 from .models import Click, ClickRollup, FilteredHit
@@ -21,6 +27,36 @@ class ClickAdmin(ReadOnlyAdmin):
     list_select_related = ("link",)
     raw_id_fields = ("link",)
     date_hierarchy = "clicked_at"
+
+    def get_urls(self):
+        buffer_view = self.admin_site.admin_view(self.buffer_view)
+        return [path("buffer/", buffer_view, name="analytics_click_buffer"), *super().get_urls()]
+
+    def buffer_view(self, request):
+        """The click buffer's system page: backlog, age of the oldest undrained click, Redis persistence."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Click buffer",
+            "opts": self.model._meta,
+            "status": click_buffer_status(),
+        }
+        return TemplateResponse(request, "admin/analytics/click_buffer.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        status = click_buffer_status()
+        if status.configured and (status.persistence is False or status.error):
+            problem = "has no persistence" if status.persistence is False else "is not answering"
+            messages.warning(
+                request,
+                format_html(
+                    'The click buffer\'s Redis {}: see the <a href="{}">click buffer page</a>.',
+                    problem,
+                    reverse("admin:analytics_click_buffer"),
+                ),
+            )
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(FilteredHit)

@@ -15,9 +15,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from redis.exceptions import LockError
 
 from shortlinks import buffer
 from shortlinks.buffer import RawClick
@@ -30,9 +31,12 @@ logger = logging.getLogger(__name__)
 
 DRAIN_BATCH = 500
 DRAIN_LOCK = "adv:clicks:drain-lock"
-DRAIN_LOCK_SECONDS = 120
+# Short, and renewed after every batch (a batch takes well under a second): a drain killed
+# mid-work holds the lock for at most this long before the next one takes over.
+DRAIN_LOCK_SECONDS = 10
 SALT_KEEP_DAYS = 2  # today's and yesterday's salt: a late drain can still hash yesterday's clicks
 FILTERED_KEEP_DAYS = 90
+_persistence_checked = [False]  # once per process: the worker's start-up warning
 
 
 @dataclass
@@ -163,7 +167,8 @@ def clicks_ingest(*, events: list[RawClick]) -> IngestResult:
     done = set(Click.objects.filter(event_id__in=ids).values_list("event_id", flat=True))
     done |= set(FilteredHit.objects.filter(event_id__in=ids).values_list("event_id", flat=True))
     result.already_stored = len(done)
-    pending = sorted((e for e in unique_events if e.event_id not in done), key=lambda e: (e.at_ms, e.event_id))
+    # By time; ties keep the order they came in (the stream's order): the first click of a visitor is its unique one.
+    pending = sorted((e for e in unique_events if e.event_id not in done), key=lambda e: e.at_ms)
     owners = dict(ShortLink.objects.filter(pk__in={e.link_id for e in pending}).values_list("pk", "user_id"))
     result.orphaned = sum(1 for e in pending if e.link_id not in owners)
     pending = [e for e in pending if e.link_id in owners]
@@ -239,12 +244,29 @@ def clicks_ingest(*, events: list[RawClick]) -> IngestResult:
     return result
 
 
+def _ingest_settled(events: list[RawClick]) -> IngestResult:
+    """clicks_ingest, read again once when another writer stored one of these ids meanwhile.
+
+    The other writer is the redirect's direct write of a click whose XADD timed out but ran after
+    all, or (rarely) a drain that took over a lapsed lock. The unique event_id columns made this
+    batch roll back whole; on the second read the stored ids are skipped.
+    """
+    try:
+        return clicks_ingest(events=events)
+    except IntegrityError:
+        logger.info("Some of %d clicks were stored meanwhile by another writer; storing the rest", len(events))
+        return clicks_ingest(events=events)
+
+
 def clicks_drain(*, batch_size: int = DRAIN_BATCH, max_batches: int = 200) -> int:
     """Move buffered clicks from Redis into the database; returns how many events were handled.
 
-    One drain at a time (a Redis lock). Each batch is stored in one transaction and only then
-    acknowledged and deleted from the stream: a crash before the commit leaves the batch pending
-    for the next run; a crash after it replays the batch, which clicks_ingest skips by event id.
+    One drain at a time: a Redis lock of DRAIN_LOCK_SECONDS, renewed after every batch, so a
+    drain that died is replaced within seconds. A drain that finds the lock taken logs it and
+    returns 0; one that finds its lock lost stops after the batch in hand.
+    Each batch is stored in one transaction and only then acknowledged and deleted from the
+    stream: a crash before the commit leaves the batch pending for the next run; a crash after
+    it replays the batch, which clicks_ingest skips by event id.
     Returns 0 quietly without Redis (clicks are then written by the redirect itself).
     """
     client = buffer.get_client(ignore_breaker=True)
@@ -252,9 +274,18 @@ def clicks_drain(*, batch_size: int = DRAIN_BATCH, max_batches: int = 200) -> in
         return 0
     lock = client.lock(DRAIN_LOCK, timeout=DRAIN_LOCK_SECONDS, blocking=False)
     if not lock.acquire():
+        left = client.pttl(DRAIN_LOCK)
+        logger.info("Click drain skipped: another drain holds the lock (%.1f s left)", max(left, 0) / 1000)
         return 0
     handled = 0
     try:
+        if not _persistence_checked[0]:
+            _persistence_checked[0] = True
+            if buffer.persistence_enabled(client) is False:
+                logger.warning(
+                    "The click buffer's Redis has no persistence (appendonly no): undrained clicks are lost "
+                    "when it restarts. Run it with appendonly yes, appendfsync everysec (docs/operations.md)."
+                )
         buffer.stream_ensure_group(client)
         for _ in range(max_batches):
             entries = buffer.stream_read(client, count=batch_size)
@@ -263,26 +294,34 @@ def clicks_drain(*, batch_size: int = DRAIN_BATCH, max_batches: int = 200) -> in
             events, junk = [], []
             for entry_id, fields in entries:
                 try:
-                    events.append(RawClick.from_fields(f"r-{entry_id}", fields))
+                    events.append(RawClick.from_fields(entry_id, fields))
                 except (KeyError, ValueError):
                     junk.append(entry_id)
             if junk:
                 logger.warning("Dropping %d malformed click buffer entries", len(junk))
-            clicks_ingest(events=events)
+            _ingest_settled(events)
             buffer.stream_ack(client, [entry_id for entry_id, _ in entries])
             handled += len(entries)
-            lock.extend(DRAIN_LOCK_SECONDS, replace_ttl=True)
+            try:
+                lock.extend(DRAIN_LOCK_SECONDS, replace_ttl=True)
+            except LockError:
+                logger.warning("Click drain lost its lock after %d events; stopping (the next drain goes on)", handled)
+                break
     finally:
         try:
             lock.release()
-        except Exception:  # expired meanwhile: nothing to release
+        except LockError:  # expired meanwhile: nothing to release
             logger.debug("Drain lock already gone", exc_info=True)
     return handled
 
 
 def click_record_now(*, event: RawClick) -> None:
-    """The fallback when there is no buffer: store one click straight away (classification included)."""
-    clicks_ingest(events=[event])
+    """The fallback when the buffer is not there: store one click straight away (classification included).
+
+    Idempotent on the click's id: when the buffered copy of the same click (an XADD that timed
+    out but ran) is drained too, it is stored once.
+    """
+    _ingest_settled([event])
 
 
 def click_privacy_purge(*, now: dt.datetime | None = None) -> dict[str, int]:

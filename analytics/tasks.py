@@ -1,14 +1,39 @@
+import time
+
 from celery import shared_task
+from django.conf import settings
 
 # Celery's autodiscovery imports only `tasks.py`: importing the metrics pull's tasks here registers them
 # (under their own names, `analytics.tasks_metrics.*`, which the beat schedule uses).
 from . import tasks_metrics  # noqa: F401
 from .services import click_privacy_purge, clicks_drain
 
+DRAIN_EVERY = 2  # seconds between drains: how long a click normally waits in Redis (its exposure to a Redis crash)
+
 
 @shared_task(ignore_result=True)
 def clicks_drain_task() -> None:
-    """Every minute: move buffered clicks into the database. Idempotent; one drain at a time (lock)."""
+    """Every minute (beat): drain now, then queue a drain every DRAIN_EVERY seconds until the next tick.
+
+    Beat ticks by the minute; the follow-ups carry a countdown and expire DRAIN_EVERY seconds
+    after they are due, so a busy or stopped worker skips them instead of piling them up, and no
+    worker is held for the minute (the embedded default runs one task at a time). The drain
+    lock keeps one drain at a time. Without a click buffer, or when tasks run eagerly (tests),
+    nothing is queued. Idempotent.
+    """
+    if settings.SHORTLINK_REDIS_URL and not clicks_drain_task.app.conf.task_always_eager:
+        # Queued first, so a drain that fails (Redis down) does not cancel the minute's later tries.
+        until_next_tick = 60 - time.time() % 60  # a late tick queues fewer: ticks never overlap
+        delay = DRAIN_EVERY
+        while delay < until_next_tick - DRAIN_EVERY / 2:
+            clicks_drain_once_task.apply_async(countdown=delay, expires=delay + DRAIN_EVERY)
+            delay += DRAIN_EVERY
+    clicks_drain()
+
+
+@shared_task(ignore_result=True)
+def clicks_drain_once_task() -> None:
+    """One drain (queued by clicks_drain_task). Idempotent; skipped, with a log line, while another drain runs."""
     clicks_drain()
 
 

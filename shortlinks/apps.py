@@ -7,6 +7,9 @@ class ShortlinksConfig(AppConfig):
     def ready(self) -> None:
         from accounts.signals import personal_data_export
 
-        from . import privacy
+        from . import (
+            checks,  # noqa: F401 (registers the click buffer's start-up check)
+            privacy,
+        )
 
         personal_data_export.connect(privacy.export, dispatch_uid="shortlinks.privacy.export")

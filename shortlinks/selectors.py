@@ -5,6 +5,7 @@ import re
 import time
 from dataclasses import dataclass
 
+import redis
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils.encoding import iri_to_uri
@@ -98,3 +99,31 @@ def link_for_code(*, code: str) -> ShortLink | None:
     if not code_is_well_formed(code):
         return None
     return ShortLink.objects.select_related("post").filter(code=code).first()
+
+
+@dataclass(frozen=True)
+class ClickBufferStatus:
+    """What an operator needs to know about the click buffer. None: not known (no buffer, no answer)."""
+
+    configured: bool
+    backlog: int | None = None
+    oldest_age_seconds: float | None = None
+    persistence: bool | None = None
+    error: str = ""
+
+
+def click_buffer_status() -> ClickBufferStatus:
+    """The buffer's backlog, the age of its oldest undrained click and whether its Redis persists.
+
+    Asks Redis with the buffer's short timeouts, ignoring the redirect's breaker.
+    Never raises: a Redis that does not answer is reported in `error`.
+    """
+    client = buffer.get_client(ignore_breaker=True)
+    if client is None:
+        return ClickBufferStatus(configured=False)
+    try:
+        backlog, oldest = buffer.stream_backlog(client)
+        persistence = buffer.persistence_enabled(client)
+    except redis.RedisError as exc:
+        return ClickBufferStatus(configured=True, error=f"{type(exc).__name__}: {exc}")
+    return ClickBufferStatus(configured=True, backlog=backlog, oldest_age_seconds=oldest, persistence=persistence)

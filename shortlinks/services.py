@@ -113,6 +113,9 @@ def click_capture(*, link_id: int, request: HttpRequest) -> None:
     Redis, or while it is down, the click is handed to the `click_unbuffered` receivers, which
     classify and store it right here instead (analytics connects one). If even that fails the
     click is logged as lost and the visitor is still redirected.
+
+    The click's id is made once, here, and is the same on both paths: when an XADD that timed out
+    runs after all, the drain finds the id already stored by the direct write and skips it.
     """
     event = buffer.raw_click_from_request(link_id=link_id, request=request)
     if buffer.buffer_append(event):
@@ -120,7 +123,7 @@ def click_capture(*, link_id: int, request: HttpRequest) -> None:
     if not click_unbuffered.has_listeners():
         logger.error("Click on link %s lost: no buffer and nobody receives unbuffered clicks", link_id)
         return
-    for _receiver, outcome in click_unbuffered.send_robust(sender=ShortLink, event=event.with_direct_id()):
+    for _receiver, outcome in click_unbuffered.send_robust(sender=ShortLink, event=event):
         if isinstance(outcome, Exception):
             logger.error(
                 "Click on link %s lost: no buffer and the database write failed",

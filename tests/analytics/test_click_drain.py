@@ -1,9 +1,15 @@
 """The drain from the Redis buffer: nothing lost, nothing counted twice, raw data gone after it."""
 
+import datetime as dt
+import logging
 import os
+import time
 
 import pytest
+import redis.lock
+import time_machine
 
+from analytics import services, tasks
 from analytics.models import Click, ClickRollup, DailyVisitor, FilteredHit
 from analytics.services import clicks_drain
 from analytics.tasks import clicks_drain_task
@@ -124,3 +130,100 @@ def test_drain_without_redis_is_a_quiet_no_op(settings):
     settings.SHORTLINK_REDIS_URL = ""
     buffer.reset()
     assert clicks_drain() == 0
+
+
+def test_the_drain_lock_is_short_and_renewed_after_every_batch(client, link, buffered, monkeypatch):
+    assert services.DRAIN_LOCK_SECONDS <= 10  # a dead drain is replaced within seconds (issue 9: 119 s)
+    _send(client, link, 6)
+    ttls = []
+    real_ack = buffer.stream_ack
+
+    def ack_and_look(client_, entry_ids):
+        real_ack(client_, entry_ids)
+        ttls.append(buffered.pttl(services.DRAIN_LOCK))
+
+    monkeypatch.setattr(buffer, "stream_ack", ack_and_look)
+    monkeypatch.setattr(services, "DRAIN_LOCK_SECONDS", 3)
+    pause = 0.3
+    real_ingest = services.clicks_ingest
+
+    def slow_ingest(**kwargs):
+        time.sleep(pause)
+        return real_ingest(**kwargs)
+
+    monkeypatch.setattr(services, "clicks_ingest", slow_ingest)
+    assert clicks_drain(batch_size=2) == 6
+    assert len(ttls) == 3
+    assert all(0 < ttl <= 3000 for ttl in ttls)
+    assert ttls[2] > 3000 - 2 * 1000 * pause  # renewed, not counting down from the start
+    assert not buffered.exists(services.DRAIN_LOCK)  # released at the end
+
+
+def test_a_drain_that_finds_the_lock_taken_says_so(client, link, buffered, caplog):
+    _send(client, link, 1)
+    held = buffered.lock(services.DRAIN_LOCK, timeout=services.DRAIN_LOCK_SECONDS)
+    assert held.acquire(blocking=False)
+    with caplog.at_level(logging.INFO, logger="analytics.services"):
+        assert clicks_drain() == 0
+    assert "Click drain skipped: another drain holds the lock" in caplog.text
+
+
+def test_the_lock_of_a_dead_drain_lapses_within_seconds(client, link, buffered, monkeypatch):
+    _send(client, link, 5)
+    monkeypatch.setattr(services, "DRAIN_LOCK_SECONDS", 1)
+
+    def die(*args, **kwargs):
+        raise SystemExit("worker killed mid-drain")
+
+    monkeypatch.setattr(buffer, "stream_ack", die)
+    monkeypatch.setattr(redis.lock.Lock, "release", lambda self: None)  # killed: no `finally` runs
+    with pytest.raises(SystemExit):
+        clicks_drain()
+    monkeypatch.undo()
+    assert buffered.exists(services.DRAIN_LOCK)  # the dead drain's lock
+    assert clicks_drain() == 0
+    time.sleep(1.1)
+    assert clicks_drain() == 5
+    assert Click.objects.count() == 5
+    assert sum(ClickRollup.objects.values_list("clicks", flat=True)) == 5
+
+
+def test_a_drain_that_lost_its_lock_stops_after_the_batch_in_hand(client, link, buffered, monkeypatch):
+    _send(client, link, 4)
+    real_ack = buffer.stream_ack
+
+    def ack_then_lose_the_lock(client_, entry_ids):
+        real_ack(client_, entry_ids)
+        buffered.delete(services.DRAIN_LOCK)  # it lapsed while the batch was written
+        buffered.set(services.DRAIN_LOCK, "another drain")
+
+    monkeypatch.setattr(buffer, "stream_ack", ack_then_lose_the_lock)
+    assert clicks_drain(batch_size=2) == 2
+    assert buffered.get(services.DRAIN_LOCK) == b"another drain"  # not released by the drain that lost it
+    monkeypatch.undo()
+    buffered.delete(services.DRAIN_LOCK)
+    assert clicks_drain() == 2
+    assert Click.objects.count() == 4
+
+
+def test_the_minute_task_queues_a_drain_every_two_seconds_until_the_next_tick(buffered, settings, monkeypatch):
+    monkeypatch.setitem(clicks_drain_task.app.conf, "task_always_eager", False)
+    queued = []
+    monkeypatch.setattr(tasks.clicks_drain_once_task, "apply_async", lambda **options: queued.append(options))
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 30, 0, 300_000, tzinfo=dt.UTC), tick=False):
+        clicks_drain_task()
+    assert [o["countdown"] for o in queued] == list(range(2, 59, 2))
+    assert all(o["expires"] == o["countdown"] + 2 for o in queued)  # a busy worker skips them, never piles them up
+    queued.clear()
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 31, 40, tzinfo=dt.UTC), tick=False):
+        clicks_drain_task()  # a tick that ran late queues only up to the next one
+    assert [o["countdown"] for o in queued] == list(range(2, 19, 2))
+
+
+def test_the_minute_task_queues_nothing_without_a_buffer(settings, monkeypatch):
+    settings.SHORTLINK_REDIS_URL = ""
+    monkeypatch.setitem(clicks_drain_task.app.conf, "task_always_eager", False)
+    queued = []
+    monkeypatch.setattr(tasks.clicks_drain_once_task, "apply_async", lambda **options: queued.append(options))
+    clicks_drain_task()
+    assert queued == []

@@ -247,4 +247,4 @@ def test_an_error_reply_from_redis_falls_back_to_the_database(client, link, redi
     redis_client.set(buffer.STREAM, "not a stream")  # XADD now answers WRONGTYPE, as it would answer OOM
     response = visit(client, link)
     assert response.status_code == 302
-    assert Click.objects.filter(link=link, event_id__startswith="d-").count() == 1
+    assert Click.objects.filter(link=link, event_id__startswith="c-").count() == 1
