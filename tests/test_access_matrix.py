@@ -93,6 +93,7 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     "admin/password_change/done/": (LOGIN, LOGIN, 200, 200),
     "admin/autocomplete/": (LOGIN, LOGIN, 403, 403),  # needs its query parameters
     "admin/jsi18n/": (LOGIN, LOGIN, 200, 200),
+    "admin/analytics/click/buffer/": (LOGIN, LOGIN, 200, 200),  # the click buffer's backlog and persistence
     "admin/accounts/user/<id>/password/": (LOGIN, LOGIN, 403, 200),  # setting someone's password: admins only
     "admin/r/<path:content_type_id>/<path:object_id>/": (LOGIN, LOGIN, 404, 404),
     "admin/^(?P<app_label>auth|sites|account|socialaccount|django_celery_beat|accounts|campaigns|shortlinks|networks|analytics|leaderboard)/$": (  # noqa: E501
