@@ -206,8 +206,9 @@ SHARE_TRANSITIONS: dict[str, set[str]] = {
     # the network answered (PUBLISHED, FAILED), will retry (SCHEDULED), lost the answer (UNKNOWN),
     # or the worker died and the network's publishing is idempotent (QUEUED)
     _S.PUBLISHING: {_S.PUBLISHED, _S.FAILED, _S.SCHEDULED, _S.UNKNOWN, _S.QUEUED},
-    # reconciled with the network
-    _S.UNKNOWN: {_S.PUBLISHED, _S.FAILED},
+    # reconciled with the network: found, given up, or sent again where the network refuses a
+    # duplicate and names the post it has (LinkedIn), claimed like a publish (PUBLISHING)
+    _S.UNKNOWN: {_S.PUBLISHED, _S.FAILED, _S.PUBLISHING},
     # the metrics pull found it gone
     _S.PUBLISHED: {_S.DELETED},
     _S.OPENED: set(),

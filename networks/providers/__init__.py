@@ -3,6 +3,7 @@
 from . import bluesky, intents, linkedin, mastodon, x  # noqa: F401  (each registers itself)
 from .base import (  # noqa: F401
     AuthExpired,
+    Duplicate,
     EngagementCounts,
     ImageUpload,
     Limits,

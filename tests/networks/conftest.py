@@ -67,6 +67,7 @@ def bluesky(_servers, settings):
 def linkedin(_servers, settings):
     fake = _fresh(_servers["linkedin"], FakeLinkedIn)
     settings.LINKEDIN_API_BASE = fake.url()
+    settings.LINKEDIN_OAUTH_SERVER = fake.url("/oauth")
     settings.LINKEDIN_CLIENT_ID = "li-client"
     settings.LINKEDIN_CLIENT_SECRET = "li-secret"
     return fake
