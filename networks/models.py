@@ -154,6 +154,10 @@ class Share(models.Model):
     error = models.TextField(blank=True)
     # Sent with the publish so a repeat cannot post twice (Mastodon Idempotency-Key, Bluesky record key).
     idempotency_key = models.CharField(max_length=64, blank=True)
+    # The image as uploaded for this share (media id, image URN, blob JSON) and when: a retry within
+    # the network's media_reuse_window sends it again instead of uploading a second copy.
+    media_ref = models.CharField(max_length=1000, blank=True)
+    media_uploaded_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

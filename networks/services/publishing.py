@@ -37,7 +37,7 @@ from ..providers import (
     Transient,
     get_provider,
 )
-from ..providers.base import Provider, Published
+from ..providers.base import ImageUpload, Provider, Published
 from .connections import account_flag_reconnect, account_refresh
 from .sharing import link_card_build, share_enqueue, share_image
 
@@ -145,6 +145,7 @@ def _publish_claimed(
             if account.health == ConnectedAccount.Health.NEEDS_RECONNECT:
                 raise AuthExpired(account.health_reason or "The sign-in could not be renewed.")
         image = share_image(post=share.post, network=share.network) if share.with_image else None
+        media_ref = _uploaded_media(share, account, provider, image, now) if image is not None else ""
         card = (
             link_card_build(post=share.post, link=share.short_link.short_url, image=image)
             if provider.wants_link_card
@@ -157,6 +158,7 @@ def _publish_claimed(
             image=image,
             card=card,
             idempotency_key=share.idempotency_key,
+            media_ref=media_ref,
         )
     except AuthExpired as exc:
         if not renew_on_auth_error:
@@ -191,6 +193,19 @@ def _publish_claimed(
         return PublishOutcome(Share.Status.FAILED, message)
     _record_published(share.pk, published, from_=Share.Status.PUBLISHING, now=timezone.now())
     return PublishOutcome(Share.Status.PUBLISHED)
+
+
+def _uploaded_media(
+    share: Share, account: ConnectedAccount, provider: Provider, image: ImageUpload, now: dt.datetime
+) -> str:
+    """The share's image on the network: the upload of an earlier try while the network still keeps it
+    (`media_reuse_window`), else a new upload, remembered on the share for the next try."""
+    if share.media_ref and share.media_uploaded_at and now - share.media_uploaded_at < provider.media_reuse_window:
+        return share.media_ref
+    ref = provider.upload(account=account, image=image)
+    Share.objects.filter(pk=share.pk, status=Share.Status.PUBLISHING).update(media_ref=ref, media_uploaded_at=now)
+    share.media_ref, share.media_uploaded_at = ref, now
+    return ref
 
 
 def _settle_duplicate(

@@ -261,3 +261,19 @@ def test_card_title_and_description_come_from_the_target_pages_open_graph_tags(
     assert external["title"] == "Launch & learn"
     assert external["description"] == "What we shipped, and why."
     assert external["uri"] == share.short_link.short_url
+
+
+def test_a_retried_publish_reuses_the_uploaded_blob(
+    client, employee, bluesky, post_with_image, django_capture_on_commit_callbacks
+):
+    client.force_login(employee)
+    connect(client, bluesky)
+    bluesky.fail("create_record", 429, {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"})
+    share = share_direct_create(user=employee, post=post_with_image, network="bluesky")
+    share_publish(share_id=share.pk)
+    _run_retries(share, django_capture_on_commit_callbacks)
+    share.refresh_from_db()
+    assert share.status == Share.Status.PUBLISHED, share.error
+    assert bluesky.count("upload_blob") == 1
+    [record] = bluesky.records.values()
+    assert record["value"]["embed"]["external"]["thumb"]["ref"]["$link"] in bluesky.blobs

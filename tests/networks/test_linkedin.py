@@ -344,3 +344,16 @@ def test_the_settings_ask_for_post_analytics_in_the_sign_in_when_switched_on(mon
     finally:
         monkeypatch.undo()
         importlib.reload(project_settings)
+
+
+def test_reconciling_by_resending_reuses_the_uploaded_image(
+    li_account, employee, linkedin, post_with_image, django_capture_on_commit_callbacks
+):
+    linkedin.fail("posts", 502, {"status": 502, "message": "Bad Gateway"}, then_succeed=True)
+    share = share_direct_create(user=employee, post=post_with_image, network="linkedin")
+    share_publish(share_id=share.pk)
+    _reconcile_later(django_capture_on_commit_callbacks)
+    share.refresh_from_db()
+    [sent] = linkedin.posts
+    assert share.status == Share.Status.PUBLISHED and share.external_id == sent["urn"]
+    assert linkedin.count("images_initialize") == 1 and len(linkedin.images) == 1

@@ -401,3 +401,42 @@ def test_a_revoked_x_token_asks_to_reconnect_with_the_refresh_refusal(x_account,
     assert share.status == Share.Status.FAILED
     assert "X refused to renew the sign-in" in share.error
     assert x_api.tweets == []
+
+
+def test_a_retried_publish_reuses_the_uploaded_image(
+    x_account, employee, x_api, post_with_image, django_capture_on_commit_callbacks
+):
+    """Issue 9 §5: a retry used to upload the image again and leave the first upload orphaned."""
+    x_api.fail("tweets", 429, {"title": "Too Many Requests", "detail": "Too Many Requests"})
+    share = share_direct_create(user=employee, post=post_with_image, network="x")
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.SCHEDULED and share.media_ref in x_api.media
+    with (
+        time_machine.travel(share.scheduled_for + dt.timedelta(seconds=1)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        shares_publish_due()
+    share.refresh_from_db()
+    [tweet] = x_api.tweets
+    assert share.status == Share.Status.PUBLISHED, share.error
+    assert x_api.count("media_upload") == 1
+    assert tweet["body"]["media"]["media_ids"] == [share.media_ref]
+
+
+def test_an_upload_older_than_the_networks_media_window_is_made_again(
+    x_account, employee, x_api, post_with_image, django_capture_on_commit_callbacks
+):
+    x_api.fail("tweets", 429, {"title": "Too Many Requests"}, headers={"x-rate-limit-reset": "0", "Retry-After": "0"})
+    share = share_direct_create(user=employee, post=post_with_image, network="x")
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    first = share.media_ref
+    with (
+        time_machine.travel(timezone.now() + dt.timedelta(days=1)),  # X dropped the unattached media
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        shares_publish_due()
+    share.refresh_from_db()
+    assert share.status == Share.Status.PUBLISHED, share.error
+    assert x_api.count("media_upload") == 2 and share.media_ref != first
