@@ -20,10 +20,13 @@ import logging
 import random
 from dataclasses import dataclass
 
+import redis
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+
+from infra.ratelimit import RateLimiter
 
 from ..models import ConnectedAccount, Share
 from ..providers import (
@@ -124,6 +127,14 @@ def _publish_claimed_share(share_id: int, now: dt.datetime) -> PublishOutcome:
         message = f"Your {network_label} account needs reconnecting. Reconnect it, then share again."
         _finish(share.pk, status=Share.Status.FAILED, error=message)
         return PublishOutcome(Share.Status.FAILED, message)
+    provider = get_provider(share.network)
+    wait = _publish_budget_wait(provider, account)
+    if wait > 0:
+        # The budget shared by all workers is spent: post when it has room again. Not a failed try.
+        when = now + dt.timedelta(seconds=wait + random.uniform(0, 5))  # noqa: S311 (spread, not security)
+        message = f"Waiting for room in {network_label}'s posting limit; posting at {when:%H:%M} UTC."
+        _finish(share.pk, status=Share.Status.SCHEDULED, scheduled_for=when, attempts=F("attempts") - 1, error=message)
+        return PublishOutcome(Share.Status.SCHEDULED, message)
     try:
         return _publish_claimed(share, account, now, renew_on_auth_error=account.refreshable)
     except AuthExpired as exc:
@@ -180,7 +191,11 @@ def _publish_claimed(
     except QuotaExhausted as exc:
         _finish(share.pk, status=Share.Status.FAILED, error=f"{exc.message} Use the share dialog meanwhile.")
         return PublishOutcome(Share.Status.FAILED, exc.message)
-    except (RateLimited, Transient) as exc:
+    except RateLimited as exc:
+        # Everyone posting with this account waits too (shared limiter), not just this share.
+        _publish_budget_block(provider, account, exc.retry_after or BACKOFF_BASE_SECONDS)
+        return _retry_later(share, exc, now)
+    except Transient as exc:
         return _retry_later(share, exc, now)
     except OutcomeUnknown as exc:
         if provider.idempotent_publish:
@@ -193,6 +208,31 @@ def _publish_claimed(
         return PublishOutcome(Share.Status.FAILED, message)
     _record_published(share.pk, published, from_=Share.Status.PUBLISHING, now=timezone.now())
     return PublishOutcome(Share.Status.PUBLISHED)
+
+
+def _publish_limiter(provider: Provider, account: ConnectedAccount) -> RateLimiter:
+    """The account's posting budget on the network, counted by the limiter the metrics pull uses."""
+    limit, window = provider.publish_budget()
+    return RateLimiter(provider.publish_limiter_key(account=account), limit=limit, window=window)
+
+
+def _publish_budget_wait(provider: Provider, account: ConnectedAccount) -> float:
+    """Take one post's cost from the account's budget: 0 when granted, else the seconds to wait.
+
+    The budget only spreads bursts; when its Redis cannot be asked, the post goes out (a 429 from
+    the network is still handled)."""
+    try:
+        return _publish_limiter(provider, account).acquire(cost=provider.publish_cost)
+    except (redis.RedisError, OSError) as exc:
+        logger.warning("Publish budget for %s not checked: %s", provider.network, exc)
+        return 0.0
+
+
+def _publish_budget_block(provider: Provider, account: ConnectedAccount, seconds: float) -> None:
+    try:
+        _publish_limiter(provider, account).block(seconds)
+    except (redis.RedisError, OSError) as exc:
+        logger.warning("Publish budget for %s not blocked: %s", provider.network, exc)
 
 
 def _uploaded_media(

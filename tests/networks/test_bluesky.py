@@ -12,6 +12,7 @@ from networks.providers.bluesky import link_facets
 from networks.services.connections import accounts_refresh_due
 from networks.services.publishing import MAX_ATTEMPTS, share_publish, shares_publish_due, shares_reconcile_unknown
 from networks.services.sharing import share_direct_create
+from tests.networks.budgets import window_passes
 
 
 def connect(client, bluesky, **overrides):
@@ -92,6 +93,7 @@ def _run_retries(share, capture):
         share.refresh_from_db()
         if share.status != Share.Status.SCHEDULED:
             return
+        window_passes()  # the limiter's clock does not travel with time_machine
         with time_machine.travel(share.scheduled_for + dt.timedelta(seconds=1)), capture(execute=True):
             shares_publish_due()
 
@@ -277,3 +279,19 @@ def test_a_retried_publish_reuses_the_uploaded_blob(
     assert bluesky.count("upload_blob") == 1
     [record] = bluesky.records.values()
     assert record["value"]["embed"]["external"]["thumb"]["ref"]["$link"] in bluesky.blobs
+
+
+def test_a_bluesky_post_costs_three_points_of_the_accounts_write_budget(client, employee, bluesky, post, monkeypatch):
+    from networks.providers.bluesky import BlueskyProvider
+    from tests.factories import SuggestedPostFactory
+
+    monkeypatch.setattr(BlueskyProvider, "publish_budget_per_window", 5)  # room for one create (3 points)
+    client.force_login(employee)
+    connect(client, bluesky)
+    first = share_direct_create(user=employee, post=post, network="bluesky")
+    second = share_direct_create(user=employee, post=SuggestedPostFactory(disclaimer="#employee"), network="bluesky")
+    share_publish(share_id=first.pk)
+    share_publish(share_id=second.pk)
+    second.refresh_from_db()
+    assert second.status == Share.Status.SCHEDULED and second.attempts == 0
+    assert len(bluesky.records) == 1

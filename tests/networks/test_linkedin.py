@@ -11,6 +11,7 @@ from networks.providers.linkedin import escape_little_text, little_text, parse_s
 from networks.services.connections import accounts_refresh_due
 from networks.services.publishing import MAX_ATTEMPTS, share_publish, shares_publish_due
 from networks.services.sharing import share_direct_create
+from tests.networks.budgets import window_passes
 from tests.networks.helpers import allauth_connection
 
 
@@ -220,6 +221,7 @@ def test_a_duplicate_refusal_after_our_own_earlier_attempt_takes_the_urn_it_name
     share_publish(share_id=share.pk)
     share.refresh_from_db()
     assert share.status == Share.Status.SCHEDULED
+    window_passes()  # the limiter's clock does not travel with time_machine
     with (
         time_machine.travel(share.scheduled_for + dt.timedelta(seconds=1)),
         django_capture_on_commit_callbacks(execute=True),

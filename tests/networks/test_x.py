@@ -12,6 +12,7 @@ from networks.models import ConnectedAccount, Share
 from networks.services.connections import account_refresh
 from networks.services.publishing import MAX_ATTEMPTS, share_publish, shares_publish_due, shares_reconcile_unknown
 from networks.services.sharing import share_direct_create
+from tests.networks.budgets import window_passes
 from tests.networks.helpers import allauth_connection
 
 
@@ -210,6 +211,7 @@ def test_a_duplicate_refusal_after_our_own_earlier_attempt_is_taken_as_published
     share_publish(share_id=share.pk)
     share.refresh_from_db()
     assert share.status == Share.Status.SCHEDULED
+    window_passes()  # the limiter's clock does not travel with time_machine
     with (
         time_machine.travel(share.scheduled_for + dt.timedelta(seconds=1)),
         django_capture_on_commit_callbacks(execute=True),
@@ -412,6 +414,7 @@ def test_a_retried_publish_reuses_the_uploaded_image(
     share_publish(share_id=share.pk)
     share.refresh_from_db()
     assert share.status == Share.Status.SCHEDULED and share.media_ref in x_api.media
+    window_passes()  # the limiter's clock does not travel with time_machine
     with (
         time_machine.travel(share.scheduled_for + dt.timedelta(seconds=1)),
         django_capture_on_commit_callbacks(execute=True),
@@ -432,6 +435,7 @@ def test_an_upload_older_than_the_networks_media_window_is_made_again(
     share_publish(share_id=share.pk)
     share.refresh_from_db()
     first = share.media_ref
+    window_passes()  # the limiter's clock does not travel with time_machine
     with (
         time_machine.travel(timezone.now() + dt.timedelta(days=1)),  # X dropped the unattached media
         django_capture_on_commit_callbacks(execute=True),
@@ -440,3 +444,53 @@ def test_an_upload_older_than_the_networks_media_window_is_made_again(
     share.refresh_from_db()
     assert share.status == Share.Status.PUBLISHED, share.error
     assert x_api.count("media_upload") == 2 and share.media_ref != first
+
+
+@pytest.fixture
+def second_post(db):
+    from tests.factories import SuggestedPostFactory
+
+    return SuggestedPostFactory(disclaimer="#employee", variants={"x": "And a second one!"})
+
+
+def test_a_burst_beyond_the_publish_budget_is_rescheduled_not_failed(
+    x_account, employee, x_api, post, second_post, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Issue 9 §5 Rate budget: the shared limiter is asked before each post."""
+    from networks.providers.x import XProvider
+
+    monkeypatch.setattr(XProvider, "publish_budget_per_window", 1)
+    now = timezone.now()
+    first = share_direct_create(user=employee, post=post, network="x")
+    second = share_direct_create(user=employee, post=second_post, network="x")
+    share_publish(share_id=first.pk, now=now)
+    share_publish(share_id=second.pk, now=now)
+    second.refresh_from_db()
+    assert second.status == Share.Status.SCHEDULED
+    assert second.attempts == 0  # waiting for room is not a failed try
+    assert now < second.scheduled_for <= now + dt.timedelta(minutes=15, seconds=10)
+    assert "posting limit" in second.error
+    assert x_api.count("tweets") == 1
+    window_passes()  # the limiter's clock does not travel with time_machine
+    with (
+        time_machine.travel(second.scheduled_for + dt.timedelta(seconds=1)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        shares_publish_due()
+    second.refresh_from_db()
+    assert second.status == Share.Status.PUBLISHED, second.error
+    assert x_api.count("tweets") == 2
+
+
+def test_a_429_holds_every_post_of_the_account_until_the_reset(x_account, employee, x_api, post, second_post):
+    now = timezone.now()
+    reset = int((now + dt.timedelta(minutes=12)).timestamp())
+    x_api.fail("tweets", 429, {"title": "Too Many Requests"}, headers={"x-rate-limit-reset": str(reset)})
+    first = share_direct_create(user=employee, post=post, network="x")
+    second = share_direct_create(user=employee, post=second_post, network="x")
+    share_publish(share_id=first.pk, now=now)
+    share_publish(share_id=second.pk, now=now)  # another worker, a moment later
+    second.refresh_from_db()
+    assert second.status == Share.Status.SCHEDULED and second.attempts == 0
+    assert second.scheduled_for >= now + dt.timedelta(minutes=11)
+    assert x_api.count("tweets") == 1  # the second post did not earn a second 429
