@@ -85,7 +85,18 @@ class HistoryAdmin(ReadOnlyAdmin):
 
 @admin.register(ShareMetrics)
 class ShareMetricsAdmin(HistoryAdmin):
-    list_display = ("share", "state", "likes", "reposts", "replies", "quotes", "impressions", "measured_at", "failures")
+    list_display = (
+        "share",
+        "state",
+        "likes",
+        "reposts",
+        "replies",
+        "quotes",
+        "impressions",
+        "bookmarks",
+        "measured_at",
+        "failures",
+    )
     list_filter = ("state", "share__network")
     search_fields = ("share__user__email", "share__external_id")
     list_select_related = ("share", "share__user", "share__post")
@@ -94,7 +105,7 @@ class ShareMetricsAdmin(HistoryAdmin):
 
 @admin.register(EngagementSnapshot)
 class EngagementSnapshotAdmin(HistoryAdmin):
-    list_display = ("share", "measured_at", "likes", "reposts", "replies", "quotes", "impressions")
+    list_display = ("share", "measured_at", "likes", "reposts", "replies", "quotes", "impressions", "bookmarks")
     search_fields = ("share__user__email", "share__external_id")
     list_select_related = ("share", "share__user", "share__post")
     raw_id_fields = ("share",)

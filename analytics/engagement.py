@@ -6,7 +6,7 @@ A None value means the network does not give that number (unavailable), never ze
 
 from django.db import models
 
-METRIC_FIELDS = ("likes", "reposts", "replies", "quotes", "impressions")
+METRIC_FIELDS = ("likes", "reposts", "replies", "quotes", "impressions", "bookmarks")
 
 
 class ShareMetrics(models.Model):
@@ -26,6 +26,7 @@ class ShareMetrics(models.Model):
     replies = models.PositiveBigIntegerField(null=True, blank=True)
     quotes = models.PositiveBigIntegerField(null=True, blank=True)
     impressions = models.PositiveBigIntegerField(null=True, blank=True)
+    bookmarks = models.PositiveBigIntegerField(null=True, blank=True, help_text="X: bookmark_count.")
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
     measured_at = models.DateTimeField(null=True, blank=True, help_text="Last successful answer from the network.")
     changed_at = models.DateTimeField(null=True, blank=True, help_text="Last time a value changed.")
@@ -55,6 +56,7 @@ class EngagementSnapshot(models.Model):
     replies = models.PositiveBigIntegerField(null=True, blank=True)
     quotes = models.PositiveBigIntegerField(null=True, blank=True)
     impressions = models.PositiveBigIntegerField(null=True, blank=True)
+    bookmarks = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["share", "measured_at"]

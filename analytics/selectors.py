@@ -79,7 +79,14 @@ class ShareStats:
     figures: list[Figure]
 
 
-LABELS = {"likes": "Likes", "reposts": "Reposts", "replies": "Replies", "quotes": "Quotes", "impressions": "Views"}
+LABELS = {
+    "likes": "Likes",
+    "reposts": "Reposts",
+    "replies": "Replies",
+    "quotes": "Quotes",
+    "impressions": "Views",
+    "bookmarks": "Bookmarks",
+}
 
 
 def share_stats_for_posts(*, user_id: int, post_ids: list[int]) -> dict[int, list[ShareStats]]:

@@ -154,6 +154,10 @@ class Share(models.Model):
     error = models.TextField(blank=True)
     # Sent with the publish so a repeat cannot post twice (Mastodon Idempotency-Key, Bluesky record key).
     idempotency_key = models.CharField(max_length=64, blank=True)
+    # The image as uploaded for this share (media id, image URN, blob JSON) and when: a retry within
+    # the network's media_reuse_window sends it again instead of uploading a second copy.
+    media_ref = models.CharField(max_length=1000, blank=True)
+    media_uploaded_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -206,8 +210,9 @@ SHARE_TRANSITIONS: dict[str, set[str]] = {
     # the network answered (PUBLISHED, FAILED), will retry (SCHEDULED), lost the answer (UNKNOWN),
     # or the worker died and the network's publishing is idempotent (QUEUED)
     _S.PUBLISHING: {_S.PUBLISHED, _S.FAILED, _S.SCHEDULED, _S.UNKNOWN, _S.QUEUED},
-    # reconciled with the network
-    _S.UNKNOWN: {_S.PUBLISHED, _S.FAILED},
+    # reconciled with the network: found, given up, or sent again where the network refuses a
+    # duplicate and names the post it has (LinkedIn), claimed like a publish (PUBLISHING)
+    _S.UNKNOWN: {_S.PUBLISHED, _S.FAILED, _S.PUBLISHING},
     # the metrics pull found it gone
     _S.PUBLISHED: {_S.DELETED},
     _S.OPENED: set(),

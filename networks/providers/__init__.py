@@ -4,6 +4,7 @@ from . import bluesky, intents, linkedin, mastodon, x  # noqa: F401  (each regis
 from .base import (  # noqa: F401
     AddressRefused,
     AuthExpired,
+    Duplicate,
     EngagementCounts,
     ImageUpload,
     Limits,

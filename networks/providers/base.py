@@ -85,6 +85,16 @@ class AddressRefused(Permanent):
     """
 
 
+class Duplicate(Permanent):
+    """The network refused the post as a duplicate of one it already has (X 403 duplicate content,
+    LinkedIn 422 DUPLICATE_POST, an atproto record key in use). `existing` is that post when the
+    answer names it. After an earlier attempt of ours this is evidence that our post exists."""
+
+    def __init__(self, message: str, *, status: int | None = None, existing: Published | None = None) -> None:
+        super().__init__(message, status=status)
+        self.existing = existing
+
+
 class Transient(ProviderError):
     """A network or server failure (5xx, connection error) before anything was created: safe to retry."""
 
@@ -92,7 +102,7 @@ class Transient(ProviderError):
 
 
 class OutcomeUnknown(ProviderError):
-    """The request was sent but no usable answer came back (read timeout, garbled 2xx).
+    """The request was sent but no usable answer came back (read timeout, a 5xx to a create, garbled 2xx).
 
     The post may or may not exist: reconcile, never retry blindly.
     """
@@ -163,6 +173,7 @@ class EngagementCounts:
     replies: int | None = None
     quotes: int | None = None
     impressions: int | None = None
+    bookmarks: int | None = None
     extra: Mapping[str, int] = field(default_factory=dict)
 
 
@@ -261,22 +272,64 @@ class Provider:
         image: ImageUpload | None = None,
         card: LinkCard | None = None,
         idempotency_key: str = "",
+        media_ref: str = "",
     ) -> Published:
-        """Create one post. `text` is the full text (it already contains `link`).
+        """Create one post. `text` is the full text (it already contains `link`). `media_ref` is the
+        image already uploaded with `upload` (then `image` is not uploaded again).
 
-        Raises AuthExpired, RateLimited, QuotaExhausted, Permanent, Transient or OutcomeUnknown.
+        Raises AuthExpired, RateLimited, QuotaExhausted, Permanent (Duplicate), Transient or OutcomeUnknown.
         """
         raise Permanent(f"{self.network} does not support direct publishing.")
 
+    def upload(self, *, account: ConnectedAccount, image: ImageUpload) -> str:
+        """Upload the image for a post and return the network's reference to it (media id, image URN,
+        blob JSON), which `publish(media_ref=…)` accepts within `media_reuse_window`."""
+        raise Permanent(f"{self.network} does not take images through the API.")
+
+    # How long an uploaded, not yet attached image stays usable on the network: a retried publish
+    # within this window reuses it instead of uploading again (and leaving the first one orphaned).
+    media_reuse_window: ClassVar[dt.timedelta] = dt.timedelta(hours=1)
+
     # Whether find_published can look a post up after an unknown outcome.
     can_reconcile: ClassVar[bool] = False
+    # Whether an unknown outcome is settled by sending the same post again: the network refuses a
+    # duplicate and names the post it has (LinkedIn), so a second send cannot make a second post.
+    reconcile_by_resending: ClassVar[bool] = False
 
-    def find_published(self, *, account: ConnectedAccount, link: str, since: dt.datetime) -> Published | None:
-        """The account's post carrying `link` made after `since`, or None when there is none.
+    def find_published(
+        self, *, account: ConnectedAccount, link: str, since: dt.datetime, idempotency_key: str = ""
+    ) -> Published | None:
+        """The account's post carrying `link` (or written under `idempotency_key`) made after `since`,
+        or None when there is none.
 
         Used to settle a share whose publish answer was lost. Raises the typed errors.
         """
         raise NotImplementedError
+
+    # Publishing budget -----------------------------------------------------------------
+    # Posts per window per account that we allow ourselves (at or below the network's own limit),
+    # counted by the shared limiter before each publish so a burst is spread out instead of
+    # earning 429s. `publish_cost` is what one post costs in the network's unit (Bluesky points).
+    publish_window_seconds: ClassVar[int] = 3600
+    publish_budget_per_window: ClassVar[int] = 50
+    publish_cost: ClassVar[int] = 1
+
+    def publish_budget(self) -> tuple[int, int]:
+        """(units, window in seconds) one account may spend on posts."""
+        return self.publish_budget_per_window, self.publish_window_seconds
+
+    def publish_limiter_key(self, *, account: ConnectedAccount) -> str:
+        """The shared limiter's key for this account's posts."""
+        return f"publish:{self.network}:{account.instance or ''}:{account.external_id}"
+
+    # Tokens ---------------------------------------------------------------------------
+    def refresh_ahead(self) -> dt.timedelta:
+        """How long before its access token expires an account is renewed by the daily pass."""
+        return dt.timedelta(days=settings.TOKEN_REFRESH_AHEAD_DAYS)
+
+    # Whether the daily pass renews this network's tokens; False: only when used (shortly before
+    # expiry, or after a 401), because the access token lives much less than a day.
+    refresh_in_daily_pass: ClassVar[bool] = True
 
     # Metrics ------------------------------------------------------------------------
     @property
@@ -389,6 +442,17 @@ class Provider:
         if error is not None:
             raise error
         return response
+
+    def send_create(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """`request` for a call that creates a post. A 5xx answer may come after the post was made
+        (the network failed while answering), so it is OutcomeUnknown, like a lost answer: reconcile,
+        never a blind retry. A failure before anything left stays Transient."""
+        try:
+            return self.request(method, url, creates=True, **kwargs)
+        except Transient as exc:
+            if exc.status is not None and exc.status >= 500:
+                raise OutcomeUnknown(f"{exc.message} (the post may exist)", status=exc.status) from exc
+            raise
 
     def json(self, response: requests.Response, *, creates: bool = False) -> Any:
         """The response body as JSON; a garbled body is OutcomeUnknown after a create, else Transient."""

@@ -3,10 +3,15 @@
 Sign-in resolves the handle to its DID and the DID to its PDS, then opens a
 session there (createSession); the refresh JWT renews it (refreshSession).
 Posts are written with a record key derived from the share, so a repeated
-publish cannot create a second post: the PDS refuses the duplicate key.
+publish cannot create a second post: the PDS refuses the duplicate key. How it
+refuses differs by PDS version: today a 500 InternalServerError (atproto #3718,
+indigo #873), with atproto PR #4728 an explicit `RecordAlreadyExists` error. So
+after any 5xx, timeout or refusal of a createRecord the record is looked up under
+its key (getRecord) before anything else: found means published.
 """
 
 import datetime as dt
+import json
 import logging
 import re
 import secrets
@@ -24,10 +29,12 @@ from .base import (
     POST_DELETED,
     AddressRefused,
     AuthExpired,
+    Duplicate,
     EngagementCounts,
     ImageUpload,
     Limits,
     LinkCard,
+    OutcomeUnknown,
     Permanent,
     Provider,
     ProviderError,
@@ -45,6 +52,8 @@ HANDLE_RE = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]
 # Access JWTs last about two hours; we renew ahead of that.
 ACCESS_LIFETIME = dt.timedelta(hours=2)
 TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+# The explicit error atproto PR #4728 adds to createRecord/applyWrites for a record key in use.
+RECORD_EXISTS_ERRORS = ("RecordAlreadyExists",)
 
 
 WRONG_PASSWORD = (
@@ -109,6 +118,13 @@ class BlueskyProvider(Provider):
     metrics_window_seconds = 5 * 60  # public AppView: 3,000 requests per 5 minutes per IP
     metrics_requests_per_window = 1500
     metrics_batch_size = 25  # app.bsky.feed.getPosts on the public AppView, up to 25 URIs, no auth
+    # PDS write limit: 5,000 points per hour per account, a create costs 3 (1,666 posts an hour).
+    publish_window_seconds = 60 * 60
+    publish_budget_per_window = 5000
+    publish_cost = 3
+    # An uploaded blob that no record references is removed by the PDS after a while: reuse it briefly.
+    media_reuse_window = dt.timedelta(minutes=30)
+    can_reconcile = True  # getRecord under the share's record key
 
     def is_configured(self) -> bool:
         return True  # app passwords need no client registration
@@ -136,6 +152,8 @@ class BlueskyProvider(Provider):
                 code = None
             if code in ("ExpiredToken", "InvalidToken"):
                 return AuthExpired(error.message, status=400)
+        if isinstance(error, Permanent) and _xrpc_error(response) in RECORD_EXISTS_ERRORS:
+            return Duplicate(error.message, status=response.status_code)
         return error
 
     # Identity ------------------------------------------------------------------------
@@ -231,6 +249,9 @@ class BlueskyProvider(Provider):
         )
 
     # Publishing ----------------------------------------------------------------------
+    def upload(self, *, account, image: ImageUpload) -> str:
+        return json.dumps(self.upload_blob(account=account, image=image))
+
     def upload_blob(self, *, account, image: ImageUpload) -> dict:
         if len(image.data) > self.limits.image_max_bytes:
             raise Permanent(f"Bluesky accepts images up to 1,000,000 bytes; this one is {len(image.data):,}.")
@@ -251,6 +272,7 @@ class BlueskyProvider(Provider):
         image: ImageUpload | None = None,
         card: LinkCard | None = None,
         idempotency_key: str = "",
+        media_ref: str = "",
     ) -> Published:
         record: dict = {
             "$type": "app.bsky.feed.post",
@@ -263,40 +285,62 @@ class BlueskyProvider(Provider):
         card = card or LinkCard(url=link)
         external: dict = {"uri": card.url, "title": card.title[:300], "description": card.description[:1000]}
         thumbnail = image or card.thumbnail
-        if thumbnail:
+        if media_ref:
+            external["thumb"] = json.loads(media_ref)
+        elif thumbnail:
             external["thumb"] = self.upload_blob(account=account, image=thumbnail)
         record["embed"] = {"$type": "app.bsky.embed.external", "external": external}
         payload: dict = {"repo": account.external_id, "collection": "app.bsky.feed.post", "record": record}
         if idempotency_key:
             payload["rkey"] = idempotency_key
         try:
-            response = self.request(
+            response = self.send_create(
                 "POST",
                 f"{account.service_url}/xrpc/com.atproto.repo.createRecord",
                 json=payload,
                 headers={"Authorization": f"Bearer {account.access_token}"},
-                creates=True,
             )
-        except Permanent:
-            # A repeated publish with the same record key: the post exists already.
-            existing = self.find_post(account=account, rkey=idempotency_key) if idempotency_key else None
+            body = self.json(response, creates=True)
+            if not isinstance(body, dict) or not isinstance(body.get("uri"), str):
+                raise OutcomeUnknown("Bluesky accepted the post but returned no record URI.")
+        except (OutcomeUnknown, Permanent) as exc:
+            # A 5xx, a lost answer or a refusal: the record may exist under our key (a repeat of an
+            # earlier attempt that did get through). Look before anything else.
+            existing = self._find_after_failed_create(account=account, rkey=idempotency_key)
             if existing:
                 return existing
-            raise
-        body = self.json(response, creates=True)
+            raise exc from None
         return self._published(account, body["uri"])
 
+    def _find_after_failed_create(self, *, account, rkey: str) -> Published | None:
+        if not rkey:
+            return None
+        try:
+            return self.find_post(account=account, rkey=rkey)
+        except ProviderError:  # cannot tell now: the caller's error stands (retried with the same key)
+            return None
+
     def find_post(self, *, account, rkey: str) -> Published | None:
-        """The post written under `rkey`, or None (com.atproto.repo.getRecord)."""
+        """The post written under `rkey`, or None (com.atproto.repo.getRecord). Raises Transient,
+        AuthExpired or RateLimited when the PDS cannot say."""
         try:
             response = self.request(
                 "GET",
                 f"{account.service_url}/xrpc/com.atproto.repo.getRecord",
                 params={"repo": account.external_id, "collection": "app.bsky.feed.post", "rkey": rkey},
             )
-        except Permanent:
+        except Permanent:  # 400 RecordNotFound (404 on some PDS versions)
             return None
-        return self._published(account, self.json(response)["uri"])
+        body = self.json(response)
+        if not isinstance(body, dict) or not isinstance(body.get("uri"), str):
+            raise Transient("Bluesky answered getRecord without a record URI.")
+        return self._published(account, body["uri"])
+
+    def find_published(self, *, account, link: str, since: dt.datetime, idempotency_key: str = "") -> Published | None:
+        """The share's post is the record under its record key (the idempotency key)."""
+        if not idempotency_key:
+            return None
+        return self.find_post(account=account, rkey=idempotency_key)
 
     def _published(self, account, uri: str) -> Published:
         rkey = uri.rsplit("/", 1)[-1]
@@ -341,3 +385,12 @@ class BlueskyProvider(Provider):
     def intent_url(self, *, text: str, link: str, instance: str = "") -> str:
         full = text if link in text else f"{text.strip()}\n{link}"
         return "https://bsky.app/intent/compose?" + urlencode({"text": full}, quote_via=quote)
+
+
+def _xrpc_error(response: requests.Response) -> str:
+    """The XRPC error name of a failed answer ({"error": "...", "message": "..."}), or ""."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("error") or "") if isinstance(body, dict) else ""

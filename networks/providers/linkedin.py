@@ -6,6 +6,7 @@ connected-accounts page asks the employee to reconnect before expiry.
 """
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Sequence
 from urllib.parse import quote, urlencode
@@ -18,23 +19,56 @@ from campaigns.networks import Network
 
 from .base import (
     POST_DELETED,
+    Duplicate,
     EngagementCounts,
     ImageUpload,
     Limits,
     LinkCard,
+    OutcomeUnknown,
     Permanent,
     Provider,
+    ProviderError,
     Published,
     Transient,
     register,
 )
 
-# "little text" format: these characters must be escaped or LinkedIn cuts or misreads the commentary.
+logger = logging.getLogger(__name__)
+
+# The Posts API's commentary is in the "little text" format: these characters are reserved and must
+# be escaped with a backslash to be plain text, or LinkedIn cuts or misreads the commentary.
 LITTLE_TEXT_RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
+# A hashtag (#word, not inside a word) becomes the little-text HashtagTemplate {hashtag|\#|word};
+# URLs stay as they are so LinkedIn still links them.
+_LITTLE_TEXT_TOKENS = re.compile(r"(?P<url>https?://\S+)|(?<![\w#])#(?P<tag>\w+)")
 
 
 def escape_little_text(text: str) -> str:
+    """Plain text as little text: reserved characters escaped."""
     return LITTLE_TEXT_RESERVED.sub(r"\\\1", text)
+
+
+def little_text(text: str) -> str:
+    """The commentary for the Posts API: hashtags as real hashtags, links intact, the rest escaped."""
+    out, last = [], 0
+    for match in _LITTLE_TEXT_TOKENS.finditer(text):
+        out.append(escape_little_text(text[last : match.start()]))
+        if match.group("url"):
+            out.append(match.group("url"))
+        else:
+            out.append("{hashtag|\\#|" + escape_little_text(match.group("tag")) + "}")
+        last = match.end()
+    out.append(escape_little_text(text[last:]))
+    return "".join(out)
+
+
+def parse_scopes(value: str) -> set[str]:
+    """Scopes from a token answer: LinkedIn separates them with commas, OAuth with spaces."""
+    return {scope for scope in re.split(r"[\s,]+", value or "") if scope}
+
+
+# LinkedIn's 422 for a post it already has: "Content is a duplicate of urn:li:share:…".
+_DUPLICATE_URN = re.compile(r"urn:li:(?:share|ugcPost):\d+")
 
 
 # Tokens last 60 days when LinkedIn does not say.
@@ -77,6 +111,12 @@ class LinkedInProvider(Provider):
     metrics_batch_size = 1
     metrics_requests_per_post = len(METRIC_QUERY_TYPES)  # one analytics request per metric
     served_by_generic_copy = False
+    # Members may post about 150 times a day; stay well below.
+    publish_window_seconds = 24 * 60 * 60
+    publish_budget_per_window = 100
+    # An unknown outcome is settled by sending the same commentary again: 201 (it was not there,
+    # now it is) or 422 DUPLICATE_POST naming the post that exists.
+    reconcile_by_resending = True
 
     def is_configured(self) -> bool:
         if settings.LINKEDIN_CLIENT_ID and settings.LINKEDIN_CLIENT_SECRET:
@@ -93,7 +133,36 @@ class LinkedInProvider(Provider):
             "refresh_token": token.token_secret or "",
             "token_expires_at": token.expires_at or dt.datetime.now(dt.UTC) + TOKEN_LIFETIME,
             "refreshable": False,
+            "scopes": " ".join(sorted(self.granted_scopes(token=token))),
         }
+
+    def granted_scopes(self, *, token) -> set[str]:
+        """The scopes the member granted this token.
+
+        allauth keeps no part of the token answer but the token itself, so LinkedIn is asked
+        (Token Introspection, POST /oauth/v2/introspectToken), which lists them as the token
+        answer does: comma-separated. Empty when LinkedIn cannot say now (the account then has
+        no post analytics until it is connected again).
+        """
+        app = getattr(token, "app", None)
+        if settings.LINKEDIN_CLIENT_ID or app is None:
+            client_id, secret = settings.LINKEDIN_CLIENT_ID, settings.LINKEDIN_CLIENT_SECRET
+        else:
+            client_id, secret = app.client_id, app.secret
+        try:
+            response = self.request(
+                "POST",
+                f"{settings.LINKEDIN_OAUTH_SERVER}/v2/introspectToken",
+                data={"client_id": client_id, "client_secret": secret, "token": token.token},
+                timeout=(5.0, 10.0),
+            )
+            body = self.json(response)
+        except ProviderError as exc:
+            logger.warning("LinkedIn token introspection failed: %s", exc.message)
+            return set()
+        if not isinstance(body, dict) or not body.get("active"):
+            return set()
+        return parse_scopes(str(body.get("scope") or ""))
 
     def allauth_uid(self, *, account) -> str:
         return account.external_id.removeprefix("urn:li:person:")
@@ -107,10 +176,27 @@ class LinkedInProvider(Provider):
 
     def error_message(self, response: requests.Response) -> str:
         message = super().error_message(response)
+        detail = _input_error(response)
+        if detail and detail.get("description") and detail["description"] not in message:
+            message = f"{message} ({detail['description']})"
         return f"LinkedIn: {message}"
+
+    def classify(self, response: requests.Response) -> ProviderError | None:
+        error = super().classify(response)
+        if response.status_code == 422 and isinstance(error, Permanent):
+            detail = _input_error(response) or {}
+            code = _body(response).get("code") or detail.get("code")
+            if code == "DUPLICATE_POST":
+                match = _DUPLICATE_URN.search(f"{error.message} {detail.get('description', '')}")
+                existing = Published(external_id=match.group(0), url=post_url(match.group(0))) if match else None
+                return Duplicate(error.message, status=422, existing=existing)
+        return error
 
     def author(self, account) -> str:
         return account.external_id if account.external_id.startswith("urn:") else f"urn:li:person:{account.external_id}"
+
+    def upload(self, *, account, image: ImageUpload) -> str:
+        return self.upload_image(account=account, image=image)
 
     def upload_image(self, *, account, image: ImageUpload) -> str:
         """Images API: initializeUpload, PUT the bytes, return the image URN."""
@@ -142,11 +228,12 @@ class LinkedInProvider(Provider):
         image: ImageUpload | None = None,
         card: LinkCard | None = None,
         idempotency_key: str = "",
+        media_ref: str = "",
     ) -> Published:
         card = card or LinkCard(url=link)
         body: dict = {
             "author": self.author(account),
-            "commentary": escape_little_text(text),
+            "commentary": little_text(text),
             "visibility": "PUBLIC",
             "distribution": {
                 "feedDistribution": "MAIN_FEED",
@@ -161,29 +248,28 @@ class LinkedInProvider(Provider):
         if card.description:
             article["description"] = card.description[:4086]
         thumbnail = image or card.thumbnail
-        if thumbnail:
+        if media_ref:
+            article["thumbnail"] = media_ref
+        elif thumbnail:
             article["thumbnail"] = self.upload_image(account=account, image=thumbnail)
-            if thumbnail.alt:
-                article["thumbnailAltText"] = thumbnail.alt[:4086]
+        if thumbnail and thumbnail.alt and "thumbnail" in article:
+            article["thumbnailAltText"] = thumbnail.alt[:4086]
         body["content"] = {"article": article}
-        response = self.request(
+        response = self.send_create(
             "POST",
             f"{settings.LINKEDIN_API_BASE}/rest/posts",
             json=body,
             headers=self.headers(account.access_token),
-            creates=True,
         )
         urn = response.headers.get("x-restli-id", "")
         if not urn:
-            from .base import OutcomeUnknown
-
             raise OutcomeUnknown("LinkedIn accepted the post but returned no id.")
-        return Published(external_id=urn, url=f"https://www.linkedin.com/feed/update/{urn}/")
+        return Published(external_id=urn, url=post_url(urn))
 
     def metrics_available(self, account) -> bool:
         """Only with the approved r_member_postAnalytics scope; otherwise LinkedIn's numbers are unavailable."""
         return bool(
-            settings.LINKEDIN_POST_ANALYTICS and account is not None and METRICS_SCOPE in (account.scopes or "").split()
+            settings.LINKEDIN_POST_ANALYTICS and account is not None and METRICS_SCOPE in parse_scopes(account.scopes)
         )
 
     def metrics_cost(self, *, account, posts: int) -> int:
@@ -235,3 +321,24 @@ class LinkedInProvider(Provider):
     def intent_url(self, *, text: str, link: str, instance: str = "") -> str:
         # share-offsite takes the URL only; the employee pastes the text themselves.
         return "https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": link}, quote_via=quote)
+
+
+def post_url(urn: str) -> str:
+    return f"https://www.linkedin.com/feed/update/{urn}/"
+
+
+def _body(response: requests.Response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _input_error(response: requests.Response) -> dict | None:
+    """The first of errorDetails.inputErrors in a Rest.li error answer, if any."""
+    details = _body(response).get("errorDetails")
+    errors = details.get("inputErrors") if isinstance(details, dict) else None
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        return errors[0]
+    return None

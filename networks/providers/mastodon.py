@@ -4,6 +4,7 @@ Tokens never expire. Publishing is idempotent through the Idempotency-Key header
 (the server keeps keys for an hour), so a retried publish cannot post twice.
 """
 
+import datetime as dt
 import logging
 import re
 import time
@@ -78,6 +79,11 @@ class MastodonProvider(Provider):
     metrics_batch_size = 1  # GET /api/v1/statuses/:id, one status per request
     metrics_requests_per_post = 1
     intent_needs_instance = True
+    # Posting statuses: 300 per 3 hours per account (on top of 300 API calls per 5 minutes).
+    publish_window_seconds = 3 * 60 * 60
+    publish_budget_per_window = 300
+    # Media not attached to a status is removed by the instance's daily cleanup.
+    media_reuse_window = dt.timedelta(hours=12)
 
     def is_configured(self) -> bool:
         return True  # each instance registers the app on first use: nothing to configure
@@ -203,6 +209,9 @@ class MastodonProvider(Provider):
         )
 
     # Publishing ----------------------------------------------------------------------
+    def upload(self, *, account, image: ImageUpload) -> str:
+        return self.upload_media(instance=account.instance, token=account.access_token, image=image)
+
     def upload_media(self, *, instance: str, token: str, image: ImageUpload) -> str:
         """POST /api/v2/media; a 202 means still processing: poll GET /api/v1/media/:id until it has a URL."""
         headers = {"Authorization": f"Bearer {token}"}
@@ -233,21 +242,21 @@ class MastodonProvider(Provider):
         image: ImageUpload | None = None,
         card: LinkCard | None = None,
         idempotency_key: str = "",
+        media_ref: str = "",
     ) -> Published:
         token = account.access_token
-        media_ids = [self.upload_media(instance=account.instance, token=token, image=image)] if image else []
+        if media_ref:
+            media_ids = [media_ref]
+        else:
+            media_ids = [self.upload_media(instance=account.instance, token=token, image=image)] if image else []
         headers = {"Authorization": f"Bearer {token}"}
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         payload: dict = {"status": text, "visibility": "public"}
         if media_ids:
             payload["media_ids"] = media_ids
-        response = self.request(
-            "POST",
-            f"{self.base_url(account.instance)}/api/v1/statuses",
-            json=payload,
-            headers=headers,
-            creates=True,
+        response = self.send_create(
+            "POST", f"{self.base_url(account.instance)}/api/v1/statuses", json=payload, headers=headers
         )
         body = self.json(response, creates=True)
         if not isinstance(body, dict) or not body.get("id"):

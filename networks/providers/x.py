@@ -18,10 +18,12 @@ from campaigns.networks import Network
 from .base import (
     POST_DELETED,
     AuthExpired,
+    Duplicate,
     EngagementCounts,
     ImageUpload,
     Limits,
     LinkCard,
+    OutcomeUnknown,
     Permanent,
     Provider,
     ProviderError,
@@ -33,6 +35,8 @@ from .base import (
     register,
     retry_after_seconds,
 )
+
+ACCESS_LIFETIME = dt.timedelta(hours=2)
 
 
 @register
@@ -52,6 +56,16 @@ class XProvider(Provider):
     metrics_requests_per_window = 300
     metrics_batch_size = 100  # GET /2/tweets?ids=… takes up to 100 ids
     served_by_generic_copy = False
+    # POST /2/tweets: 100 requests per 15 minutes per user (and 10,000 per 24 hours per app).
+    publish_window_seconds = 15 * 60
+    publish_budget_per_window = 100
+    # Uploaded media expire after expires_after_secs (86,400): reuse well inside that.
+    media_reuse_window = dt.timedelta(hours=20)
+    # Access tokens live two hours: renew right before use (or after a 401), never in the daily pass.
+    refresh_in_daily_pass = False
+
+    def refresh_ahead(self) -> dt.timedelta:
+        return ACCESS_LIFETIME / 24  # five minutes of the token's two hours
 
     def is_configured(self) -> bool:
         # Every call is billed: direct posting only when an admin switched it on.
@@ -101,6 +115,9 @@ class XProvider(Provider):
                 return QuotaExhausted(
                     "X's usage cap for this app is reached; posting to X resumes when the cap resets.", status=429
                 )
+        if response.status_code == 403 and error is not None and "duplicate content" in error.message.lower():
+            # X names no tweet: the caller finds it with find_published when the duplicate is ours.
+            return Duplicate(error.message, status=403)
         return error
 
     def error_message(self, response: requests.Response) -> str:
@@ -115,6 +132,9 @@ class XProvider(Provider):
             if errors and isinstance(errors[0], dict):
                 return f"X: {errors[0].get('detail') or errors[0].get('message') or errors[0]}"
         return super().error_message(response)
+
+    def upload(self, *, account, image: ImageUpload) -> str:
+        return self.upload_media(account=account, image=image)
 
     def upload_media(self, *, account, image: ImageUpload) -> str:
         response = self.request(
@@ -138,28 +158,28 @@ class XProvider(Provider):
         image: ImageUpload | None = None,
         card: LinkCard | None = None,
         idempotency_key: str = "",
+        media_ref: str = "",
     ) -> Published:
         payload: dict = {"text": text}
-        if image:
-            payload["media"] = {"media_ids": [self.upload_media(account=account, image=image)]}
-        response = self.request(
+        if media_ref or image:
+            media_id = media_ref or self.upload_media(account=account, image=image)  # type: ignore[arg-type]
+            payload["media"] = {"media_ids": [media_id]}
+        response = self.send_create(
             "POST",
             f"{settings.X_API_BASE}/2/tweets",
             json=payload,
             headers={"Authorization": f"Bearer {account.access_token}"},
-            creates=True,
         )
-        data = self.json(response, creates=True).get("data") or {}
+        body = self.json(response, creates=True)
+        data = (body.get("data") if isinstance(body, dict) else None) or {}
         if not data.get("id"):
-            from .base import OutcomeUnknown
-
             raise OutcomeUnknown("X accepted the post but returned no id.")
         handle = account.handle or "i/web"
         return Published(external_id=str(data["id"]), url=f"https://x.com/{handle}/status/{data['id']}")
 
     can_reconcile = True
 
-    def find_published(self, *, account, link: str, since: dt.datetime) -> Published | None:
+    def find_published(self, *, account, link: str, since: dt.datetime, idempotency_key: str = "") -> Published | None:
         """GET /2/users/:id/tweets since `since`; X shows links as t.co, so match on entities' expanded_url."""
         response = self.request(
             "GET",
@@ -237,6 +257,7 @@ class XProvider(Provider):
                 replies=count(metrics, "reply_count"),
                 quotes=count(metrics, "quote_count"),
                 impressions=count(metrics, "impression_count"),
+                bookmarks=count(metrics, "bookmark_count"),
             )
         for error in body.get("errors", []) or []:
             if not isinstance(error, dict):

@@ -42,24 +42,38 @@ def account_flag_reconnect(*, account_id: int, reason: str) -> None:
 
 
 def account_refresh(
-    *, account_id: int, force: bool = False, always: bool = False, now: dt.datetime | None = None
+    *,
+    account_id: int,
+    force: bool = False,
+    always: bool = False,
+    stale_token: str = "",
+    now: dt.datetime | None = None,
 ) -> ConnectedAccount | None:
     """Renew the account's tokens when they are due. Returns the account, or None if it is gone.
 
     Holds the row lock for the whole exchange, so a single-use refresh token (X) is never spent
-    twice: a second caller waits, then sees fresh tokens and does nothing. The new refresh token is
-    always stored. A refusal flags the account NEEDS_RECONNECT (and returns it). Transient errors raise.
+    twice: a second caller waits, then sees fresh tokens and does nothing ("someone else already
+    refreshed it"). Due means: within the provider's `refresh_ahead` of expiry (the daily pass),
+    within 5 minutes (`force`, right before use), or, after a 401 (`stale_token`, the access token
+    that was refused), whenever the stored token is still that one. `always` renews regardless.
+    The new refresh token is always stored. A refusal flags the account NEEDS_RECONNECT with the
+    refusal as reason (and returns it). Transient errors raise.
     """
     now = now or timezone.now()
     with transaction.atomic():
         account = ConnectedAccount.objects.select_for_update().filter(pk=account_id).first()
         if account is None:
             return None
-        horizon = now + (dt.timedelta(minutes=5) if force else dt.timedelta(days=settings.TOKEN_REFRESH_AHEAD_DAYS))
-        if not always and account.token_expires_at and account.token_expires_at > horizon:
-            return account  # someone else refreshed it meanwhile
+        provider = get_provider(account.network)
+        if stale_token:
+            if account.access_token != stale_token:
+                return account  # someone else already renewed the refused token
+        elif not always:
+            horizon = now + (dt.timedelta(minutes=5) if force else provider.refresh_ahead())
+            if account.token_expires_at and account.token_expires_at > horizon:
+                return account  # not due, or someone else refreshed it meanwhile
         try:
-            tokens = get_provider(account.network).refresh(account=account)
+            tokens = provider.refresh(account=account)
         except AuthExpired as exc:
             account.health = ConnectedAccount.Health.NEEDS_RECONNECT
             account.health_reason = exc.message[:500]
@@ -81,10 +95,13 @@ def account_refresh(
 def accounts_refresh_due(*, now: dt.datetime | None = None) -> dict[str, int]:
     """The daily pass: refresh tokens that expire soon; flag those that cannot be refreshed.
 
+    "Soon" is each network's `refresh_ahead`. Networks whose access tokens live far less than a
+    day (X: two hours) are not renewed here at all, only when used (shortly before expiry, or
+    after a 401): renewing them daily would exchange every token on every run.
     Idempotent. Returns counts {'refreshed', 'flagged', 'errors'}.
     """
     now = now or timezone.now()
-    horizon = now + dt.timedelta(days=settings.TOKEN_REFRESH_AHEAD_DAYS)
+    horizon = now + max((p.refresh_ahead() for p in providers()), default=dt.timedelta(0))
     counts = {"refreshed": 0, "flagged": 0, "errors": 0}
     due = ConnectedAccount.objects.exclude(health=ConnectedAccount.Health.NEEDS_RECONNECT).filter(
         token_expires_at__lte=horizon
@@ -94,6 +111,11 @@ def accounts_refresh_due(*, now: dt.datetime | None = None) -> dict[str, int]:
             if account.token_expires_at and account.token_expires_at <= now:
                 account_flag_reconnect(account_id=account.pk, reason="The sign-in expired; reconnect the account.")
                 counts["flagged"] += 1
+            continue
+        provider = get_provider(account.network)
+        if not provider.refresh_in_daily_pass:
+            continue
+        if account.token_expires_at and account.token_expires_at > now + provider.refresh_ahead():
             continue
         try:
             refreshed = account_refresh(account_id=account.pk, now=now)

@@ -60,16 +60,23 @@ def instance_of(httpserver) -> str:
 def test_x_batch_records_latest_values_history_points_and_deleted_posts(fake):
     alive = make_share(network="x", external_id="1001")
     gone = make_share(network="x", external_id="1002")
-    fake.x.tweet_metrics("1001", likes=4, retweets=1, replies=2, quotes=1, impressions=321)
+    fake.x.tweet_metrics("1001", likes=4, retweets=1, replies=2, quotes=1, impressions=321, bookmarks=7)
 
     outcome = metrics.metrics_pull_batch(network="x", share_ids=[alive.id, gone.id])
 
     assert outcome.recorded == 2 and not outcome.deferred
     assert fake.x.lookups == [["1001", "1002"]]
     latest = ShareMetrics.objects.get(share=alive)
-    assert latest.values() == {"likes": 4, "reposts": 1, "replies": 2, "quotes": 1, "impressions": 321}
+    assert latest.values() == {
+        "likes": 4,
+        "reposts": 1,
+        "replies": 2,
+        "quotes": 1,
+        "impressions": 321,
+        "bookmarks": 7,  # X's bookmark_count, stored with the other public metrics
+    }
     assert (latest.state, latest.measured_at) == ("ok", NOW)
-    assert EngagementSnapshot.objects.filter(share=alive).count() == 1
+    assert EngagementSnapshot.objects.get(share=alive).bookmarks == 7
     gone.refresh_from_db()
     assert gone.status == Share.Status.DELETED
     assert ShareMetrics.objects.get(share=gone).state == "deleted"
@@ -128,6 +135,7 @@ def test_mastodon_one_status_per_request_404_marks_deleted_and_the_rest_go_on(fa
         "replies": 1,
         "quotes": None,
         "impressions": None,
+        "bookmarks": None,
     }
     deleted.refresh_from_db()
     assert deleted.status == Share.Status.DELETED
@@ -284,6 +292,7 @@ def test_linkedin_with_the_analytics_scope(fake, settings):
         "replies": 3,
         "quotes": None,
         "impressions": 900,
+        "bookmarks": None,
     }
     assert fake.linkedin.analytics_requests[0] == "(share:urn:li:share:7)"
 

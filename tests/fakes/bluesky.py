@@ -38,6 +38,10 @@ class FakeBluesky(FakeNetwork):
         self.seq = itertools.count(1)
         self.post_counts: dict[str, dict] = {}
         self.lookups: list[list[str]] = []
+        # How createRecord refuses a record key already in use. The PDS today: 500 InternalServerError
+        # (atproto #3718, indigo #873). With atproto PR #4728: an explicit RecordAlreadyExists error;
+        # set (status, "RecordAlreadyExists") to play such a PDS.
+        self.record_exists_answer: tuple[int, str] = (500, "InternalServerError")
 
     @property
     def resolver_url(self) -> str:
@@ -144,7 +148,9 @@ class FakeBluesky(FakeNetwork):
             return json_response({"error": "InvalidRequest", "message": "Invalid record key"}, 400)
         uri = f"at://{self.did}/app.bsky.feed.post/{rkey}"
         if uri in self.records:
-            return json_response({"error": "InvalidRequest", "message": "Record already exists"}, 400)
+            status, error = self.record_exists_answer
+            message = "Internal Server Error" if status >= 500 else f"Record already exists: {uri}"
+            return json_response({"error": error, "message": message}, status)
         self.records[uri] = {"uri": uri, "cid": "bafyrei" + secrets.token_hex(20), "value": record}
         return json_response({"uri": uri, "cid": self.records[uri]["cid"], "validationStatus": "valid"})
 

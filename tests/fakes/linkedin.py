@@ -1,15 +1,46 @@
-"""Fake LinkedIn REST API: Posts API (article and image content) and Images API."""
+"""Fake LinkedIn: Posts API (article and image content), Images API, OpenID Connect sign-in, token
+introspection and member post analytics.
+
+Behaves like LinkedIn where it matters: a second post with the same commentary is refused with 422
+DUPLICATE_POST naming the URN of the first, error bodies carry Rest.li `errorDetails`, and the id_token
+is RS256-signed with a key published at the JWKS endpoint.
+"""
 
 import itertools
+import json
 import re
 import secrets
 import time
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug import Response
 
 from .base import FakeNetwork, bearer, json_response
+
+# One signing key for the test session (generating RSA keys is slow).
+_SIGNING_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+_KEY_ID = "fake-linkedin-1"
+
+
+def linkedin_error(status: int, message: str, *, code: str = "", field: str = "") -> Response:
+    """A Rest.li error answer as the Posts API sends it."""
+    body: dict = {"status": status, "message": message}
+    if code:
+        body["code"] = code
+    if code or field:
+        body["errorDetailType"] = "com.linkedin.common.error.BadRequest"
+        body["errorDetails"] = {
+            "inputErrors": [
+                {
+                    "description": message,
+                    "input": {"inputPath": {"fieldPath": field}} if field else {},
+                    "code": code or "INVALID_VALUE",
+                }
+            ]
+        }
+    return json_response(body, status)
 
 
 class FakeLinkedIn(FakeNetwork):
@@ -19,7 +50,9 @@ class FakeLinkedIn(FakeNetwork):
         ("PUT", r"/upload/(?P<image_id>\w+)", "upload"),
         ("POST", r"/rest/posts", "posts"),
         ("GET", r"/oauth/\.well-known/openid-configuration", "openid_configuration"),
+        ("GET", r"/oauth/openid/jwks", "jwks"),
         ("POST", r"/oauth/v2/accessToken", "access_token"),
+        ("POST", r"/oauth/v2/introspectToken", "introspect"),
         ("GET", r"/v2/userinfo", "userinfo"),
         ("GET", r"/rest/memberCreatorPostAnalytics", "post_analytics"),
     ]
@@ -30,6 +63,7 @@ class FakeLinkedIn(FakeNetwork):
     def __init__(self, server) -> None:
         super().__init__(server)
         self.tokens = {"li-token"}
+        self.token_scopes: dict[str, str] = {"li-token": "email,openid,profile,w_member_social"}
         self.codes: dict[str, dict] = {}
         self.person = "urn:li:person:AbC123xyz"
         self.images: dict[str, dict] = {}
@@ -105,17 +139,43 @@ class FakeLinkedIn(FakeNetwork):
             "email": "alice@example.com",
             "email_verified": True,
         }
-        # Signed with a throwaway key: allauth skips signature checks for tokens it fetched itself over TLS.
-        id_token = jwt.encode(claims, "fake-linkedin-key-that-is-long-enough-for-hs256", algorithm="HS256")
+        id_token = jwt.encode(claims, _SIGNING_KEY, algorithm="RS256", headers={"kid": _KEY_ID})
         token = f"li-{secrets.token_hex(6)}"
         self.tokens.add(token)
+        # LinkedIn lists the granted scopes comma-separated.
+        self.token_scopes[token] = ",".join(grant["scope"].split())
         return json_response(
             {
                 "access_token": token,
                 "expires_in": 5183999,
-                "scope": grant["scope"].replace(" ", ","),
+                "scope": self.token_scopes[token],
                 "token_type": "Bearer",
                 "id_token": id_token,
+            }
+        )
+
+    def route_jwks(self, request):
+        public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(_SIGNING_KEY.public_key()))
+        return json_response({"keys": [{**public, "kid": _KEY_ID, "use": "sig", "alg": "RS256"}]})
+
+    def route_introspect(self, request):
+        form = request.form
+        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+            return json_response({"error": "invalid_client", "error_description": "Client authentication failed"}, 401)
+        token = form.get("token", "")
+        if token not in self.tokens:
+            return json_response({"active": False, "status": "revoked"})
+        now = int(time.time())
+        return json_response(
+            {
+                "active": True,
+                "client_id": self.client_id,
+                "authorized_at": now,
+                "created_at": now,
+                "status": "active",
+                "expires_at": now + 5183999,
+                "scope": self.token_scopes.get(token, "w_member_social"),
+                "auth_type": "3L",
             }
         )
 
@@ -150,7 +210,7 @@ class FakeLinkedIn(FakeNetwork):
                 {"status": 426, "code": "NONEXISTENT_VERSION", "message": "Requested version is not active"}, 426
             )
         if request.headers.get("X-Restli-Protocol-Version") != "2.0.0":
-            return json_response({"status": 400, "message": "X-Restli-Protocol-Version 2.0.0 required"}, 400)
+            return linkedin_error(400, "X-Restli-Protocol-Version 2.0.0 required", code="INVALID_VALUE")
         return None
 
     def route_images_initialize(self, request):
@@ -185,22 +245,29 @@ class FakeLinkedIn(FakeNetwork):
         body = request.get_json(silent=True) or {}
         required = {"author", "commentary", "visibility", "distribution", "lifecycleState"}
         if missing := required - body.keys():
-            return json_response({"status": 422, "message": f"Missing fields: {sorted(missing)}"}, 422)
+            return linkedin_error(422, f"Missing fields: {sorted(missing)}", code="MISSING_FIELD")
         if body["author"] != self.person:
             return json_response(
                 {"status": 403, "message": "Member does not have permission to create content for this author"}, 403
             )
         if len(body["commentary"]) > 3000:
-            return json_response({"status": 422, "message": "/commentary :: length exceeds 3000"}, 422)
+            return linkedin_error(422, "/commentary :: length exceeds 3000", code="INVALID_VALUE", field="/commentary")
+        for earlier in self.posts:
+            if earlier["body"]["author"] == body["author"] and earlier["body"]["commentary"] == body["commentary"]:
+                return linkedin_error(
+                    422, f"Content is a duplicate of {earlier['urn']}", code="DUPLICATE_POST", field="/commentary"
+                )
         content = body.get("content") or {}
         article = content.get("article")
         if article is not None:
             if not article.get("source") or not article.get("title"):
-                return json_response({"status": 422, "message": "/content/article :: source and title required"}, 422)
+                return linkedin_error(
+                    422, "/content/article :: source and title required", code="MISSING_FIELD", field="/content"
+                )
             thumb = article.get("thumbnail")
             if thumb and not self.images.get(thumb.rsplit(":", 1)[-1], {}).get("uploaded"):
-                return json_response(
-                    {"status": 422, "message": "/content/article/thumbnail :: image not uploaded"}, 422
+                return linkedin_error(
+                    422, "/content/article/thumbnail :: image not uploaded", code="INVALID_VALUE", field="/content"
                 )
         urn = f"urn:li:share:{next(self.seq)}"
         self.posts.append({"urn": urn, "body": body})

@@ -1,18 +1,51 @@
 """Fake X API v2: POST /2/tweets, POST /2/media/upload, the OAuth 2.0 token endpoint (refresh grant),
-and the metrics lookup GET /2/tweets?ids=…&tweet.fields=public_metrics (unknown ids as resource-not-found
-errors next to the data)."""
+the user timeline, and the metrics lookup GET /2/tweets?ids=…&tweet.fields=public_metrics (unknown ids
+as resource-not-found errors next to the data).
+
+Behaves like X where it matters: 403 for a tweet with the same text as one already posted, 400 over
+280 weighted characters, links answered as t.co, x-rate-limit-* headers on every answer, a timeline
+that honours start_time, and `data`/`errors` left out when empty.
+"""
 
 import base64
+import datetime as dt
 import hashlib
 import itertools
 import re
 import secrets
 import time
+import unicodedata
 from urllib.parse import parse_qs, urlsplit
 
 from .base import FakeNetwork, bearer, json_response
 
 X_NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
+URL_RE = re.compile(r"https?://\S+")
+TCO_LENGTH = 23
+# twitter-text v3: code points in these ranges weigh 1, every other 2; a URL weighs 23.
+LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+RATE_LIMIT = 100  # POST /2/tweets per 15 minutes per user, as X publishes it
+
+
+def weighted_length(text: str) -> int:
+    text = unicodedata.normalize("NFC", text)
+    length, last = 0, 0
+    for match in URL_RE.finditer(text):
+        length += _weight(text[last : match.start()]) + TCO_LENGTH
+        last = match.end()
+    return length + _weight(text[last:])
+
+
+def _weight(text: str) -> int:
+    return sum(1 if any(lo <= ord(ch) <= hi for lo, hi in LIGHT_RANGES) else 2 for ch in text)
+
+
+def tco(url: str) -> str:
+    return "https://t.co/" + hashlib.sha256(url.encode()).hexdigest()[:10]
+
+
+def shortened(text: str) -> str:
+    return URL_RE.sub(lambda m: tco(m.group(0)), text)
 
 
 class FakeX(FakeNetwork):
@@ -40,6 +73,19 @@ class FakeX(FakeNetwork):
         self.seq = itertools.count(1_861_000_000_000_000_001)
         self.public_metrics: dict[str, dict] = {}
         self.lookups: list[list[str]] = []
+
+    def handle(self, request):
+        response = super().handle(request)
+        reset = str(int(time.time()) + 15 * 60)
+        used = sum(1 for name, _ in self.calls if name == "tweets")
+        for header, value in (
+            ("x-rate-limit-limit", str(RATE_LIMIT)),
+            ("x-rate-limit-remaining", str(max(0, RATE_LIMIT - used))),
+            ("x-rate-limit-reset", reset),
+        ):
+            if header not in response.headers:
+                response.headers[header] = value
+        return response
 
     def _auth(self, request):
         if bearer(request) not in self.access:
@@ -114,18 +160,39 @@ class FakeX(FakeNetwork):
             return denied
         if not request.args.get("start_time"):
             return json_response({"title": "Invalid Request", "detail": "start_time expected", "status": 400}, 400)
+        start = dt.datetime.fromisoformat(request.args["start_time"].replace("Z", "+00:00"))
         data = []
         for tweet in reversed(self.tweets):
-            urls = [{"start": 0, "end": 23, "url": "https://t.co/abc123", "expanded_url": u} for u in tweet["links"]]
+            if tweet["created_at"] < start:
+                continue
             text = tweet["body"]["text"]
-            for u in tweet["links"]:
-                text = text.replace(u, "https://t.co/abc123")
-            data.append(
-                {"id": tweet["id"], "text": text, "entities": {"urls": urls}, "edit_history_tweet_ids": [tweet["id"]]}
-            )
-        if not data:
+            urls = []
+            for match in URL_RE.finditer(text):
+                start_at = len(shortened(text[: match.start()]))
+                urls.append(
+                    {
+                        "start": start_at,
+                        "end": start_at + TCO_LENGTH,
+                        "url": tco(match.group(0)),
+                        "expanded_url": match.group(0),
+                        "display_url": match.group(0).split("://", 1)[1][:26],
+                    }
+                )
+            item = {
+                "id": tweet["id"],
+                "text": shortened(text),
+                "created_at": tweet["created_at"].strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "edit_history_tweet_ids": [tweet["id"]],
+            }
+            if urls:
+                item["entities"] = {"urls": urls}
+            data.append(item)
+        page = data[: int(request.args.get("max_results", 10))]
+        if not page:
             return json_response({"meta": {"result_count": 0}})
-        return json_response({"data": data[:10], "meta": {"result_count": len(data[:10])}})
+        return json_response(
+            {"data": page, "meta": {"result_count": len(page), "newest_id": page[0]["id"], "oldest_id": page[-1]["id"]}}
+        )
 
     def route_media_upload(self, request):
         if denied := self._auth(request):
@@ -167,26 +234,54 @@ class FakeX(FakeNetwork):
                 },
                 400,
             )
+        if weighted_length(body["text"]) > 280:
+            return json_response(
+                {
+                    "errors": [{"message": "Your Tweet text is too long."}],
+                    "title": "Invalid Request",
+                    "detail": "One or more parameters to your request was invalid.",
+                    "type": "https://api.twitter.com/2/problems/invalid-request",
+                },
+                400,
+            )
         for media_id in (body.get("media") or {}).get("media_ids", []):
             if media_id not in self.media:
                 return json_response(
                     {"title": "Invalid Request", "detail": "Your media IDs are invalid.", "status": 400}, 400
                 )
+            if self.media[media_id].get("attached"):
+                return json_response(
+                    {"title": "Invalid Request", "detail": "Your media IDs are invalid.", "status": 400}, 400
+                )
+        if any(t["body"]["text"] == body["text"] for t in self.tweets):
+            return json_response(
+                {
+                    "title": "Forbidden",
+                    "type": "about:blank",
+                    "status": 403,
+                    "detail": "You are not allowed to create a Tweet with duplicate content.",
+                },
+                403,
+            )
+        for media_id in (body.get("media") or {}).get("media_ids", []):
+            self.media[media_id]["attached"] = True
         tweet_id = str(next(self.seq))
-        links = re.findall(r"https?://\S+", body["text"])
-        self.tweets.append({"id": tweet_id, "body": body, "links": links})
+        links = URL_RE.findall(body["text"])
+        self.tweets.append({"id": tweet_id, "body": body, "links": links, "created_at": dt.datetime.now(dt.UTC)})
         return json_response(
-            {"data": {"id": tweet_id, "text": body["text"], "edit_history_tweet_ids": [tweet_id]}}, 201
+            {"data": {"id": tweet_id, "text": shortened(body["text"]), "edit_history_tweet_ids": [tweet_id]}}, 201
         )
 
     # Metrics ------------------------------------------------------------------------
-    def tweet_metrics(self, tweet_id: str, *, likes=0, retweets=0, replies=0, quotes=0, impressions=0) -> None:
+    def tweet_metrics(
+        self, tweet_id: str, *, likes=0, retweets=0, replies=0, quotes=0, impressions=0, bookmarks=0
+    ) -> None:
         self.public_metrics[tweet_id] = {
             "retweet_count": retweets,
             "reply_count": replies,
             "like_count": likes,
             "quote_count": quotes,
-            "bookmark_count": 0,
+            "bookmark_count": bookmarks,
             "impression_count": impressions,
         }
 

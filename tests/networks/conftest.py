@@ -10,6 +10,7 @@ from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.x import FakeX
+from tests.networks.budgets import window_passes
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +28,14 @@ def _servers():
         server.clear()
         if server.is_running():
             server.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh_publish_budgets():
+    """Every test starts with empty publish budgets (in-process, and in Redis when configured)."""
+    window_passes()
+    yield
+    window_passes()
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +76,7 @@ def bluesky(_servers, settings):
 def linkedin(_servers, settings):
     fake = _fresh(_servers["linkedin"], FakeLinkedIn)
     settings.LINKEDIN_API_BASE = fake.url()
+    settings.LINKEDIN_OAUTH_SERVER = fake.url("/oauth")
     settings.LINKEDIN_CLIENT_ID = "li-client"
     settings.LINKEDIN_CLIENT_SECRET = "li-secret"
     return fake

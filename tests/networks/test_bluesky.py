@@ -10,8 +10,9 @@ from django.utils import timezone
 from networks.models import ConnectedAccount, Share
 from networks.providers.bluesky import link_facets
 from networks.services.connections import accounts_refresh_due
-from networks.services.publishing import share_publish
+from networks.services.publishing import MAX_ATTEMPTS, share_publish, shares_publish_due, shares_reconcile_unknown
 from networks.services.sharing import share_direct_create
+from tests.networks.budgets import window_passes
 
 
 def connect(client, bluesky, **overrides):
@@ -86,20 +87,101 @@ def test_publish_posts_record_with_facet_card_and_thumbnail(client, employee, bl
     assert share.external_url.startswith("https://bsky.app/profile/alice.example.com/post/")
 
 
-def test_repeated_publish_with_the_same_record_key_creates_one_post(client, employee, bluesky, post):
+def _run_retries(share, capture):
+    """Let the beat pass pick up the share's retries until it leaves SCHEDULED (at most MAX_ATTEMPTS)."""
+    for _ in range(MAX_ATTEMPTS):
+        share.refresh_from_db()
+        if share.status != Share.Status.SCHEDULED:
+            return
+        window_passes()  # the limiter's clock does not travel with time_machine
+        with time_machine.travel(share.scheduled_for + dt.timedelta(seconds=1)), capture(execute=True):
+            shares_publish_due()
+
+
+def test_a_lost_answer_is_settled_by_looking_the_record_up_under_its_key(client, employee, bluesky, post):
     client.force_login(employee)
     connect(client, bluesky)
     share = share_direct_create(user=employee, post=post, network="bluesky")
     bluesky.fail("create_record", 200, {}, sleep=1.0, then_succeed=True)  # written, answer lost
     share_publish(share_id=share.pk)
     share.refresh_from_db()
-    assert share.status == Share.Status.SCHEDULED
-    Share.objects.filter(pk=share.pk).update(status=Share.Status.QUEUED)
+    assert share.status == Share.Status.PUBLISHED
+    [(uri, record)] = bluesky.records.items()
+    assert share.external_id == uri and uri.endswith(f"/{share.idempotency_key}")
+    assert bluesky.count("create_record") == 1
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_a_5xx_after_the_record_was_written_is_published_without_a_retry(client, employee, bluesky, post, status):
+    client.force_login(employee)
+    connect(client, bluesky)
+    share = share_direct_create(user=employee, post=post, network="bluesky")
+    bluesky.fail("create_record", status, {"error": "InternalServerError"}, then_succeed=True)
     share_publish(share_id=share.pk)
     share.refresh_from_db()
-    assert share.status == Share.Status.PUBLISHED
-    assert len(bluesky.records) == 1
+    assert share.status == Share.Status.PUBLISHED, share.error
     assert share.external_id == next(iter(bluesky.records))
+    assert share.attempts == 1
+
+
+def test_a_retry_meeting_the_pds_500_for_its_used_record_key_ends_published_and_is_not_posted_again(
+    client, employee, bluesky, post, django_capture_on_commit_callbacks
+):
+    """The real PDS answers a record key in use with 500 InternalServerError (atproto #3718, indigo #873)."""
+    client.force_login(employee)
+    connect(client, bluesky)
+    share = share_direct_create(user=employee, post=post, network="bluesky")
+    bluesky.fail("create_record", 200, {}, sleep=1.0, then_succeed=True)  # written, answer lost
+    bluesky.fail("get_record", 503, {"error": "InternalServerError"})  # and the PDS could not say right then
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.SCHEDULED  # same record key next time
+    _run_retries(share, django_capture_on_commit_callbacks)
+    share.refresh_from_db()
+    assert share.status == Share.Status.PUBLISHED, share.error
+    [(uri, record)] = bluesky.records.items()
+    assert share.external_id == uri
+    assert bluesky.count("create_record") == 2  # the retry met the 500, then found the record
+    with pytest.raises(ValidationError):
+        share_direct_create(user=employee, post=post, network="bluesky")  # sharing again is refused…
+    assert len(bluesky.records) == 1  # …so there is never a second post
+
+
+@pytest.mark.parametrize(
+    "answer", [(500, "InternalServerError"), (400, "RecordAlreadyExists"), (409, "RecordAlreadyExists")]
+)
+def test_every_way_a_pds_refuses_a_used_record_key_means_published(client, employee, bluesky, post, answer):
+    """Today's 500, and the explicit RecordAlreadyExists of atproto PR #4728 (a 4xx)."""
+    client.force_login(employee)
+    connect(client, bluesky)
+    bluesky.record_exists_answer = answer
+    share = share_direct_create(user=employee, post=post, network="bluesky")
+    uri = f"at://{bluesky.did}/app.bsky.feed.post/{share.idempotency_key}"
+    bluesky.records[uri] = {"uri": uri, "cid": "bafyreiearlier", "value": {"text": share.text}}  # an earlier try
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.PUBLISHED, share.error
+    assert share.external_id == uri
+    assert len(bluesky.records) == 1
+
+
+def test_answers_lost_on_every_try_end_unknown_and_are_settled_by_the_record_key(
+    client, employee, bluesky, post, django_capture_on_commit_callbacks
+):
+    client.force_login(employee)
+    connect(client, bluesky)
+    share = share_direct_create(user=employee, post=post, network="bluesky")
+    bluesky.fail("create_record", 503, {"error": "InternalServerError"}, times=MAX_ATTEMPTS)  # nothing written
+    share_publish(share_id=share.pk)
+    _run_retries(share, django_capture_on_commit_callbacks)
+    share.refresh_from_db()
+    assert share.status == Share.Status.UNKNOWN  # not FAILED: a late write would still be a post
+    uri = f"at://{bluesky.did}/app.bsky.feed.post/{share.idempotency_key}"
+    bluesky.records[uri] = {"uri": uri, "cid": "bafyreilate", "value": {"text": share.text}}
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=2)):
+        assert shares_reconcile_unknown() == 1
+    share.refresh_from_db()
+    assert share.status == Share.Status.PUBLISHED and share.external_id == uri
 
 
 def test_text_over_300_graphemes_is_refused_before_anything_is_sent(client, employee, bluesky, post):
@@ -181,3 +263,35 @@ def test_card_title_and_description_come_from_the_target_pages_open_graph_tags(
     assert external["title"] == "Launch & learn"
     assert external["description"] == "What we shipped, and why."
     assert external["uri"] == share.short_link.short_url
+
+
+def test_a_retried_publish_reuses_the_uploaded_blob(
+    client, employee, bluesky, post_with_image, django_capture_on_commit_callbacks
+):
+    client.force_login(employee)
+    connect(client, bluesky)
+    bluesky.fail("create_record", 429, {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"})
+    share = share_direct_create(user=employee, post=post_with_image, network="bluesky")
+    share_publish(share_id=share.pk)
+    _run_retries(share, django_capture_on_commit_callbacks)
+    share.refresh_from_db()
+    assert share.status == Share.Status.PUBLISHED, share.error
+    assert bluesky.count("upload_blob") == 1
+    [record] = bluesky.records.values()
+    assert record["value"]["embed"]["external"]["thumb"]["ref"]["$link"] in bluesky.blobs
+
+
+def test_a_bluesky_post_costs_three_points_of_the_accounts_write_budget(client, employee, bluesky, post, monkeypatch):
+    from networks.providers.bluesky import BlueskyProvider
+    from tests.factories import SuggestedPostFactory
+
+    monkeypatch.setattr(BlueskyProvider, "publish_budget_per_window", 5)  # room for one create (3 points)
+    client.force_login(employee)
+    connect(client, bluesky)
+    first = share_direct_create(user=employee, post=post, network="bluesky")
+    second = share_direct_create(user=employee, post=SuggestedPostFactory(disclaimer="#employee"), network="bluesky")
+    share_publish(share_id=first.pk)
+    share_publish(share_id=second.pk)
+    second.refresh_from_db()
+    assert second.status == Share.Status.SCHEDULED and second.attempts == 0
+    assert len(bluesky.records) == 1

@@ -205,3 +205,34 @@ def test_disconnect_works_even_when_the_instance_is_down(client, employee, masto
     mastodon.fail("revoke", 503, {"error": "down"})
     client.post(reverse("networks:account_disconnect", args=[account.pk]))
     assert not ConnectedAccount.objects.exists()
+
+
+def test_answers_lost_on_every_try_end_unknown_then_failed_with_advice_after_a_day(
+    employee, mastodon, post, client, django_capture_on_commit_callbacks
+):
+    """Mastodon cannot be asked whether a status exists: after the last lost answer the share is
+    UNKNOWN (not "gave up"), and after a day it fails with advice to check the profile."""
+    from networks.services.publishing import MAX_ATTEMPTS, shares_publish_due, shares_reconcile_unknown
+    from networks.services.sharing import share_direct_create
+
+    client.force_login(employee)
+    connect(client, mastodon)
+    mastodon.fail("statuses", 502, {"error": "Bad Gateway"}, times=MAX_ATTEMPTS)
+    share = share_direct_create(user=employee, post=post, network="mastodon")
+    share_publish(share_id=share.pk)
+    for _ in range(MAX_ATTEMPTS - 1):
+        share.refresh_from_db()
+        with (
+            time_machine.travel(share.scheduled_for + dt.timedelta(seconds=1)),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            shares_publish_due()
+    share.refresh_from_db()
+    assert share.status == Share.Status.UNKNOWN
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=1)):
+        assert shares_reconcile_unknown() == 0
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=25)):
+        assert shares_reconcile_unknown() == 1
+    share.refresh_from_db()
+    assert share.status == Share.Status.FAILED
+    assert "Check your Mastodon profile" in share.error

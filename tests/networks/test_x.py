@@ -12,6 +12,7 @@ from networks.models import ConnectedAccount, Share
 from networks.services.connections import account_refresh
 from networks.services.publishing import MAX_ATTEMPTS, share_publish, shares_publish_due, shares_reconcile_unknown
 from networks.services.sharing import share_direct_create
+from tests.networks.budgets import window_passes
 from tests.networks.helpers import allauth_connection, assert_encrypted_at_rest
 
 
@@ -136,11 +137,14 @@ def test_rate_limit_waits_for_x_rate_limit_reset(x_account, employee, x_api, pos
     assert x_api.tweets == []
 
 
-def test_server_errors_retry_with_backoff_then_give_up(
-    x_account, employee, x_api, post, django_capture_on_commit_callbacks
+def test_server_errors_before_posting_retry_with_backoff_then_give_up(
+    x_account, employee, x_api, post_with_image, django_capture_on_commit_callbacks
 ):
-    x_api.fail("tweets", 503, {"title": "Service Unavailable", "detail": "Service Unavailable"}, times=MAX_ATTEMPTS)
-    share = share_direct_create(user=employee, post=post, network="x")
+    # The media upload creates no post: its 5xx is retried with backoff, and given up after MAX_ATTEMPTS.
+    x_api.fail(
+        "media_upload", 503, {"title": "Service Unavailable", "detail": "Service Unavailable"}, times=MAX_ATTEMPTS
+    )
+    share = share_direct_create(user=employee, post=post_with_image, network="x")
     share_publish(share_id=share.pk)
     share.refresh_from_db()
     first_retry = share.scheduled_for
@@ -157,7 +161,77 @@ def test_server_errors_retry_with_backoff_then_give_up(
     assert share.attempts == MAX_ATTEMPTS
     assert "gave up" in share.error
     assert first_retry is not None
-    assert x_api.tweets == []
+    assert x_api.tweets == [] and x_api.count("tweets") == 0
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_5xx_to_the_create_call_is_a_lost_answer_never_a_blind_retry(
+    x_account, employee, x_api, post, django_capture_on_commit_callbacks, status
+):
+    x_api.fail("tweets", status, {"title": "Service Unavailable", "detail": "Service Unavailable"})  # nothing made
+    share = share_direct_create(user=employee, post=post, network="x")
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.UNKNOWN
+    with django_capture_on_commit_callbacks(execute=True):
+        shares_publish_due()
+    assert x_api.count("tweets") == 1  # not sent again
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=25)):
+        assert shares_reconcile_unknown() == 1
+    share.refresh_from_db()
+    assert share.status == Share.Status.FAILED and "was not posted" in share.error
+
+
+def test_a_500_after_the_tweet_was_created_ends_published_with_its_id(
+    x_account, employee, x_api, post, django_capture_on_commit_callbacks
+):
+    """Issue 10, fault 1: X made the tweet, then answered 500."""
+    x_api.fail("tweets", 500, {"title": "Internal Server Error"}, then_succeed=True)
+    share = share_direct_create(user=employee, post=post, network="x")
+    share_publish(share_id=share.pk)
+    with (
+        time_machine.travel(timezone.now() + dt.timedelta(minutes=3)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        shares_publish_due()  # retries what is due and reconciles what is unknown
+    share.refresh_from_db()
+    [tweet] = x_api.tweets
+    assert share.status == Share.Status.PUBLISHED, share.error
+    assert share.external_id == tweet["id"]
+    assert share.external_url == f"https://x.com/alice_x/status/{tweet['id']}"
+    assert x_api.count("tweets") == 1
+
+
+def test_a_duplicate_refusal_after_our_own_earlier_attempt_is_taken_as_published(
+    x_account, employee, x_api, post, django_capture_on_commit_callbacks
+):
+    # X made the tweet but answered 429; the retry meets "duplicate content", which is our own tweet.
+    x_api.fail("tweets", 429, {"title": "Too Many Requests", "detail": "Too Many Requests"}, then_succeed=True)
+    share = share_direct_create(user=employee, post=post, network="x")
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.SCHEDULED
+    window_passes()  # the limiter's clock does not travel with time_machine
+    with (
+        time_machine.travel(share.scheduled_for + dt.timedelta(seconds=1)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        shares_publish_due()
+    share.refresh_from_db()
+    [tweet] = x_api.tweets
+    assert share.status == Share.Status.PUBLISHED, share.error
+    assert share.external_id == tweet["id"]
+    assert x_api.count("tweets") == 2 and x_api.count("user_tweets") == 1
+
+
+def test_a_duplicate_of_a_tweet_posted_by_hand_fails_with_xs_words(x_account, employee, x_api, post):
+    share = share_direct_create(user=employee, post=post, network="x")
+    x_api.tweets.append({"id": "1", "body": {"text": share.text}, "links": [], "created_at": dt.datetime.now(dt.UTC)})
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.FAILED
+    assert share.error == "X: You are not allowed to create a Tweet with duplicate content."
+    assert share.external_id == ""
 
 
 def test_timeout_after_sending_marks_unknown_and_is_not_sent_again(
@@ -307,3 +381,151 @@ def test_reconnecting_x_renews_the_encrypted_tokens_in_the_callback(client, empl
     assert second.pk == first.pk and SocialAccount.objects.filter(user=employee).count() == 1
     assert second.access_token != first.access_token and second.access_token in x_api.access
     assert_encrypted_at_rest(second, second.access_token)
+
+
+def test_the_daily_pass_does_not_exchange_x_tokens(x_account, x_api):
+    """Issue 10, fault 4: X access tokens live two hours; the daily pass used to renew every one of them."""
+    from networks.services.connections import accounts_refresh_due
+
+    for later in (dt.timedelta(minutes=30), dt.timedelta(days=1), dt.timedelta(days=3)):
+        with time_machine.travel(timezone.now() + later):
+            accounts_refresh_due()
+    x_account.refresh_from_db()
+    assert x_api.count("token") == 0
+    assert x_account.refresh_token == "x-refresh-1"
+    assert x_account.health == ConnectedAccount.Health.OK
+
+
+def test_an_x_token_is_renewed_shortly_before_it_expires_when_used(x_account, employee, x_api, post):
+    share = share_direct_create(user=employee, post=post, network="x")
+    with time_machine.travel(x_account.token_expires_at - dt.timedelta(minutes=3)):
+        share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.PUBLISHED, share.error
+    assert x_api.spent_refresh == {"x-refresh-1"}
+
+
+def test_an_x_token_refused_before_our_clock_says_so_is_renewed_once_lazily(x_account, employee, x_api, post):
+    x_api.access.discard("x-access-1")  # X retired it early: 401
+    share = share_direct_create(user=employee, post=post, network="x")
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.PUBLISHED, share.error
+    assert x_api.count("token") == 1
+
+
+def test_a_401_after_another_worker_renewed_the_token_does_not_renew_again(x_account, x_api):
+    """Two workers meet a 401 with the same token: the second finds it renewed ("someone else already
+    refreshed it") and does not spend the rotated refresh token."""
+    first = account_refresh(account_id=x_account.pk, stale_token="x-access-1")
+    second = account_refresh(account_id=x_account.pk, stale_token="x-access-1")
+    assert x_api.count("token") == 1
+    assert first.access_token == second.access_token != "x-access-1"
+    assert second.refresh_token in x_api.refresh
+
+
+def test_a_revoked_x_token_asks_to_reconnect_with_the_refresh_refusal(x_account, employee, x_api, post):
+    """Issue 10, fault 6: the reason is X's refusal to renew, not the post's "Unauthorized"."""
+    x_api.access.clear()
+    x_api.refresh.clear()  # the employee revoked the app on x.com
+    share = share_direct_create(user=employee, post=post, network="x")
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    x_account.refresh_from_db()
+    assert x_account.health == ConnectedAccount.Health.NEEDS_RECONNECT
+    assert x_account.health_reason.startswith("X refused to renew the sign-in")
+    assert "Unauthorized" not in x_account.health_reason
+    assert share.status == Share.Status.FAILED
+    assert "X refused to renew the sign-in" in share.error
+    assert x_api.tweets == []
+
+
+def test_a_retried_publish_reuses_the_uploaded_image(
+    x_account, employee, x_api, post_with_image, django_capture_on_commit_callbacks
+):
+    """Issue 9 §5: a retry used to upload the image again and leave the first upload orphaned."""
+    x_api.fail("tweets", 429, {"title": "Too Many Requests", "detail": "Too Many Requests"})
+    share = share_direct_create(user=employee, post=post_with_image, network="x")
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.status == Share.Status.SCHEDULED and share.media_ref in x_api.media
+    window_passes()  # the limiter's clock does not travel with time_machine
+    with (
+        time_machine.travel(share.scheduled_for + dt.timedelta(seconds=1)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        shares_publish_due()
+    share.refresh_from_db()
+    [tweet] = x_api.tweets
+    assert share.status == Share.Status.PUBLISHED, share.error
+    assert x_api.count("media_upload") == 1
+    assert tweet["body"]["media"]["media_ids"] == [share.media_ref]
+
+
+def test_an_upload_older_than_the_networks_media_window_is_made_again(
+    x_account, employee, x_api, post_with_image, django_capture_on_commit_callbacks
+):
+    x_api.fail("tweets", 429, {"title": "Too Many Requests"}, headers={"x-rate-limit-reset": "0", "Retry-After": "0"})
+    share = share_direct_create(user=employee, post=post_with_image, network="x")
+    share_publish(share_id=share.pk)
+    share.refresh_from_db()
+    first = share.media_ref
+    window_passes()  # the limiter's clock does not travel with time_machine
+    with (
+        time_machine.travel(timezone.now() + dt.timedelta(days=1)),  # X dropped the unattached media
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        shares_publish_due()
+    share.refresh_from_db()
+    assert share.status == Share.Status.PUBLISHED, share.error
+    assert x_api.count("media_upload") == 2 and share.media_ref != first
+
+
+@pytest.fixture
+def second_post(db):
+    from tests.factories import SuggestedPostFactory
+
+    return SuggestedPostFactory(disclaimer="#employee", variants={"x": "And a second one!"})
+
+
+def test_a_burst_beyond_the_publish_budget_is_rescheduled_not_failed(
+    x_account, employee, x_api, post, second_post, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Issue 9 §5 Rate budget: the shared limiter is asked before each post."""
+    from networks.providers.x import XProvider
+
+    monkeypatch.setattr(XProvider, "publish_budget_per_window", 1)
+    now = timezone.now()
+    first = share_direct_create(user=employee, post=post, network="x")
+    second = share_direct_create(user=employee, post=second_post, network="x")
+    share_publish(share_id=first.pk, now=now)
+    share_publish(share_id=second.pk, now=now)
+    second.refresh_from_db()
+    assert second.status == Share.Status.SCHEDULED
+    assert second.attempts == 0  # waiting for room is not a failed try
+    assert now < second.scheduled_for <= now + dt.timedelta(minutes=15, seconds=10)
+    assert "posting limit" in second.error
+    assert x_api.count("tweets") == 1
+    window_passes()  # the limiter's clock does not travel with time_machine
+    with (
+        time_machine.travel(second.scheduled_for + dt.timedelta(seconds=1)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        shares_publish_due()
+    second.refresh_from_db()
+    assert second.status == Share.Status.PUBLISHED, second.error
+    assert x_api.count("tweets") == 2
+
+
+def test_a_429_holds_every_post_of_the_account_until_the_reset(x_account, employee, x_api, post, second_post):
+    now = timezone.now()
+    reset = int((now + dt.timedelta(minutes=12)).timestamp())
+    x_api.fail("tweets", 429, {"title": "Too Many Requests"}, headers={"x-rate-limit-reset": str(reset)})
+    first = share_direct_create(user=employee, post=post, network="x")
+    second = share_direct_create(user=employee, post=second_post, network="x")
+    share_publish(share_id=first.pk, now=now)
+    share_publish(share_id=second.pk, now=now)  # another worker, a moment later
+    second.refresh_from_db()
+    assert second.status == Share.Status.SCHEDULED and second.attempts == 0
+    assert second.scheduled_for >= now + dt.timedelta(minutes=11)
+    assert x_api.count("tweets") == 1  # the second post did not earn a second 429
