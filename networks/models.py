@@ -155,6 +155,8 @@ class Share(models.Model):
     # Sent with the publish so a repeat cannot post twice (Mastodon Idempotency-Key, Bluesky record key).
     idempotency_key = models.CharField(max_length=64, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Where the share was started ("" the web app, "digest" the daily email), for the dashboards.
+    source = models.CharField(max_length=16, blank=True, default="", db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
