@@ -1,6 +1,6 @@
 import datetime as dt
-import logging
 import email
+import logging
 import socket
 from email import policy
 
@@ -103,3 +103,6 @@ def at(year, month, day, hour, minute=0, zone="UTC") -> dt.datetime:
 
 def now() -> dt.datetime:
     return timezone.now()
+
+
+from tests.networks.conftest import _servers, mastodon, network_settings  # noqa: E402, F401  (the fake Mastodon)
