@@ -4,6 +4,7 @@ a test digest to oneself, and marking addresses undeliverable from a bounce list
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -48,6 +49,11 @@ class DigestSendAdmin(admin.ModelAdmin):
         extra = {"figures": figures_per_day(), **(extra_context or {})}
         return super().changelist_view(request, extra_context=extra)
 
+    @staticmethod
+    def _require(request: HttpRequest, permission: str) -> None:
+        if not request.user.has_perm(permission):
+            raise PermissionDenied
+
     def get_urls(self):
         own = [
             path("preview/", self.admin_site.admin_view(self.preview_view), name="digest_preview"),
@@ -58,6 +64,7 @@ class DigestSendAdmin(admin.ModelAdmin):
 
     def preview_view(self, request: HttpRequest) -> HttpResponse:
         """Preview the digest of … any employee: what they would get at their next send, as in the email."""
+        self._require(request, "digest.view_digestsend")
         form = PreviewForm(request.GET or None)
         context = {**self.admin_site.each_context(request), "title": "Preview the digest of …", "form": form}
         if form.is_valid():
@@ -70,6 +77,7 @@ class DigestSendAdmin(admin.ModelAdmin):
 
     def send_test_view(self, request: HttpRequest) -> HttpResponse:
         """Send me a test digest: my own digest as it would be now, to my address, outside the send log."""
+        self._require(request, "digest.view_digestsend")
         if request.method != "POST":
             return redirect(reverse("admin:digest_preview"))
         user_id = request.POST.get("employee") or request.user.pk
@@ -87,6 +95,7 @@ class DigestSendAdmin(admin.ModelAdmin):
 
     def bounces_view(self, request: HttpRequest) -> HttpResponse:
         """Mark addresses undeliverable from a bounce list (the same as `manage.py digest_bounces`)."""
+        self._require(request, "accounts.change_user")
         form = BounceListForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             good, bad = parse_bounce_list(form.cleaned_data["addresses"])
