@@ -116,6 +116,8 @@ class RunFacts:
     posts: list[SuggestedPost]
     public_week_points: list[int]  # descending
     week_start: dt.date
+    # campaigns' audience rule only reads the profile's team, location and language: one answer per combination
+    _targets: dict[tuple, bool] = field(default_factory=dict)
 
 
 def run_facts(*, now: dt.datetime) -> RunFacts:
@@ -144,7 +146,15 @@ def run_facts(*, now: dt.datetime) -> RunFacts:
 
 def posts_for_recipient(*, facts: RunFacts, profile: EmployeeProfile) -> list[SuggestedPost]:
     """The run's posts the employee's audience rules allow (campaigns' rule, as on the Today page)."""
-    return [p for p in facts.posts if campaign_targets(p.campaign, profile)]
+    kept = []
+    for post in facts.posts:
+        key = (post.campaign_id, profile.team_id, profile.location_id, profile.language)
+        allowed = facts._targets.get(key)
+        if allowed is None:
+            allowed = facts._targets[key] = campaign_targets(post.campaign, profile)
+        if allowed:
+            kept.append(post)
+    return kept
 
 
 @dataclass

@@ -147,18 +147,17 @@ def links_ensure_many(*, wanted: list[tuple[int, SuggestedPost, str]]) -> dict[t
         rows = ShortLink.objects.filter(user_id__in=user_ids, post_id__in=post_ids)
         return {(cast(int, link.user_id), cast(int, link.post_id), link.network): link for link in rows}
 
+    # Always the same two queries (insert what may be missing, read back), so the count does not depend on
+    # how many links already exist.
+    ShortLink.objects.bulk_create(
+        [
+            ShortLink(user_id=key[0], post=post, network=key[2], target_url=_target_for(post, key[2]))
+            for key, post in keys.items()
+        ],
+        ignore_conflicts=True,
+    )
     links = read()
-    missing = [key for key in keys if key not in links]
-    if missing:
-        ShortLink.objects.bulk_create(
-            [
-                ShortLink(user_id=key[0], post=keys[key], network=key[2], target_url=_target_for(keys[key], key[2]))
-                for key in missing
-            ],
-            ignore_conflicts=True,
-        )
-        links = read()
-        for key in missing:
-            if key not in links:  # lost to a code clash: take the slow, retrying path
-                links[key] = link_get_or_create(user=get_user_model()(pk=key[0]), post=keys[key], network=key[2])
+    for key in keys:
+        if key not in links:  # lost to a code clash: take the slow, retrying path
+            links[key] = link_get_or_create(user=get_user_model()(pk=key[0]), post=keys[key], network=key[2])
     return {key: link for key, link in links.items() if key in keys}
