@@ -153,3 +153,13 @@ def test_admin_previews_anyones_digest_sends_a_test_and_shows_daily_figures(clie
         page = client.get("/admin/digest/digestsend/").content.decode()
     assert "digest-figures" in page and "2026-03-04" in page or "March 4, 2026" in page
     assert posts
+
+
+def test_the_demo_has_employees_whose_digest_comes_at_the_next_quarter_hour():
+    from demo.people import DIGEST_EARLY_BIRDS, next_quarter_hour
+
+    when = at(2026, 3, 7, 13, 52)  # a Saturday
+    assert next_quarter_hour(when, "Europe/Berlin") == (15, 0)
+    assert next_quarter_hour(when, "America/New_York") == (9, 0)
+    assert next_quarter_hour(at(2026, 3, 7, 13, 0), "Europe/London") == (13, 15)
+    assert DIGEST_EARLY_BIRDS >= 2
