@@ -214,9 +214,10 @@ def batch_facts(*, facts: RunFacts, recipients: list[Recipient]) -> BatchFacts:
     for account in ConnectedAccount.objects.filter(user_id__in=ids).order_by("updated_at"):
         out.accounts[account.user_id].append(account)
 
-    since = {
-        uid: (last[uid].sent_at if uid in last and last[uid].sent_at else now - dt.timedelta(days=1)) for uid in ids
-    }
+    since: dict[int, dt.datetime] = {}
+    for uid in ids:
+        sent_at = last[uid].sent_at if uid in last else None
+        since[uid] = sent_at or now - dt.timedelta(days=1)
     for uid in ids:
         out.impact[uid] = Impact(since=since[uid])
 

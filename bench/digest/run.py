@@ -244,7 +244,8 @@ def main() -> None:
             SELECT l.id, date_trunc('hour', %(now)s - random() * interval '365 days'), c, c, 0, 0, 0
             FROM shortlinks_shortlink l
             CROSS JOIN LATERAL (
-              SELECT 1 + floor(random() * 4)::int AS c FROM generate_series(1, %(per_link)s) WHERE random() < 0.7 + l.id * 0
+              SELECT 1 + floor(random() * 4)::int AS c FROM generate_series(1, %(per_link)s)
+              WHERE random() < 0.7 + l.id * 0
             ) g
             ON CONFLICT DO NOTHING
             """,

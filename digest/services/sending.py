@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.db.models import Q
 from django.utils import timezone
@@ -154,7 +154,7 @@ def _deliver(outgoing: list[tuple[Digest, DigestSend]], *, result: RunResult, sl
     connection = get_connection()
     pending = list(outgoing)
     delays = list(settings.DIGEST_SMTP_RETRY_DELAYS)
-    messages = {}
+    messages: dict[int, EmailMultiAlternatives] = {}
     undeliverable: list[tuple[int, str, str]] = []
     while pending:
         try:
