@@ -102,6 +102,24 @@ def validate_time_zone_field(value: str, field: str) -> None:
         raise ValidationError({field: exc.messages}) from None
 
 
+WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+DIGEST_MINUTES = (0, 15, 30, 45)  # the digest beat runs every quarter hour
+
+
+def default_digest_days() -> list[int]:
+    return [0, 1, 2, 3, 4]
+
+
+def validate_digest_days(value) -> None:
+    if not isinstance(value, list) or any(not isinstance(d, int) or not 0 <= d <= 6 for d in value):
+        raise ValidationError("Digest days are weekday numbers from 0 (Monday) to 6 (Sunday).")
+
+
+def validate_digest_networks(value) -> None:
+    if not isinstance(value, list) or any(not isinstance(n, str) for n in value):
+        raise ValidationError("Digest networks are a list of network names.")
+
+
 class EmployeeProfile(models.Model):
     """What the platform knows about an employee beyond the login."""
 
@@ -115,6 +133,27 @@ class EmployeeProfile(models.Model):
     digest_hour = models.PositiveSmallIntegerField(
         "digest hour", default=8, help_text="Local hour (0–23) at which the daily digest arrives."
     )
+    digest_minute = models.PositiveSmallIntegerField(
+        "digest minute", default=0, choices=[(m, f":{m:02d}") for m in DIGEST_MINUTES]
+    )
+    digest_days = models.JSONField(
+        "digest days",
+        default=default_digest_days,
+        validators=[validate_digest_days],
+        help_text="Weekdays (0 = Monday … 6 = Sunday) on which the digest comes.",
+    )
+    digest_networks = models.JSONField(
+        "networks to suggest for",
+        default=list,
+        blank=True,
+        validators=[validate_digest_networks],
+        help_text="Empty: the connected accounts and the usual networks.",
+    )
+    # The address that bounced permanently: the flag holds only while the person still has that address,
+    # so changing the address clears it. Account-security mail is still sent (it is not the digest's to stop).
+    undeliverable_email = models.EmailField("undeliverable address", blank=True)
+    undeliverable_reason = models.CharField(max_length=500, blank=True)
+    undeliverable_at = models.DateTimeField(null=True, blank=True)
     leaderboard_opt_out = models.BooleanField(
         "hide me from public leaderboards", default=False, help_text="I still see my own rank."
     )
@@ -127,7 +166,14 @@ class EmployeeProfile(models.Model):
             models.CheckConstraint(
                 condition=models.Q(digest_hour__gte=0, digest_hour__lte=23), name="profile_digest_hour_0_23"
             ),
+            models.CheckConstraint(
+                condition=models.Q(digest_minute__in=DIGEST_MINUTES), name="profile_digest_minute_quarter"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
+
+    def email_undeliverable(self, email: str) -> bool:
+        """Did `email` (the person's current address) bounce permanently?"""
+        return bool(self.undeliverable_email) and self.undeliverable_email.lower() == email.lower()

@@ -23,6 +23,7 @@ ADMIN_APPS = (
     "networks",
     "analytics",
     "leaderboard",
+    "digest",
     "django_celery_beat",
     "account",
     "socialaccount",
@@ -52,6 +53,7 @@ CONTENT_MANAGER_PERMISSIONS = (
     "accounts.view_location",
     "accounts.view_user",
     "analytics.view_click",
+    "digest.view_digestsend",
 )
 
 

@@ -76,6 +76,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=40, hour=2),
         "options": {"expires": 6 * HOUR},
     },
+    "digest: send the daily digests whose local time has just come": {
+        "task": "digest.tasks.send_due_digests",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * MINUTE},
+    },
     "leaderboard: rebuild every leaderboard from the ledger": {
         "task": "leaderboard.tasks.rebuild_leaderboards",
         "schedule": crontab(minute=50, hour=3),

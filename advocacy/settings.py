@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     # Composition apps: pages and jobs that gather from the domain apps above
     "dashboard",
     "demo",
+    "digest",
 ]
 
 MIDDLEWARE = [
@@ -264,11 +265,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
 
 # --- Email ----------------------------------------------------------------------------
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+# Embedded default (`make run`): with DEBUG and no EMAIL_HOST, every message is a file under var/mail/.
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend"
+    if DEBUG and not env("EMAIL_HOST")
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
-EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
@@ -429,6 +434,17 @@ METRICS_BUDGET_OVERRIDES: dict[str, int] = {
 }
 # X tweet lookup with the app's bearer token (batches across employees); else each employee's token.
 X_BEARER_TOKEN = env("X_BEARER_TOKEN")
+
+# --- Daily digest (issue 11) ---------------------------------------------------------------
+# Digests rendered and sent over one SMTP connection per batch.
+DIGEST_BATCH_SIZE = 100
+# A digest still goes out this long after its time (beat down, server busy); later the day is skipped.
+DIGEST_SEND_WINDOW_MINUTES = 180
+# Within one run, transient SMTP errors (4xx, connection reset) are retried after these pauses (seconds);
+# what is still failing is left "retry" for the next run, 15 minutes later.
+DIGEST_SMTP_RETRY_DELAYS = (1.0, 5.0, 15.0)
+# One-click share links work this long, once.
+DIGEST_SHARE_LINK_HOURS = 48
 
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {

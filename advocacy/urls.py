@@ -25,6 +25,7 @@ urlpatterns = [
     path("networks/", include("networks.urls")),
     path("leaderboard/", include("leaderboard.urls")),
     path("analytics/", include("analytics.urls")),
+    path("digest/", include("digest.urls")),
 ]
 
 

@@ -33,7 +33,7 @@ def seed_demo(
     result = SeedResult()
     sync_roles()
     teams, locations = organisation_seed(result=result)
-    people_seed(teams=teams, locations=locations, result=result, progress=progress)
+    people_seed(teams=teams, locations=locations, result=result, progress=progress, now=now)
     topics = topics_seed(result=result)
     staff = staff_users()
     campaigns = campaigns_seed(staff=staff, teams=teams, now=now, result=result, progress=progress)

@@ -159,6 +159,8 @@ class Share(models.Model):
     media_ref = models.CharField(max_length=1000, blank=True)
     media_uploaded_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Where the share was started ("" the web app, "digest" the daily email), for the dashboards.
+    source = models.CharField(max_length=16, blank=True, default="", db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

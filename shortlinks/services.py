@@ -4,6 +4,7 @@ import logging
 from typing import cast
 from urllib.parse import quote, unquote_plus, urlencode, urlsplit, urlunsplit
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
@@ -130,3 +131,36 @@ def click_capture(*, link_id: int, request: HttpRequest) -> None:
                 link_id,
                 exc_info=(type(outcome), outcome, outcome.__traceback__),
             )
+
+
+def links_ensure_many(*, wanted: list[tuple[int, SuggestedPost, str]]) -> dict[tuple[int, int, str], ShortLink]:
+    """Links for many (user id, post, network) triples at once, keyed by (user id, post id, network).
+
+    For jobs that serve many employees in one go (the daily digest): the same guarantees as
+    `links_ensure_for_posts` (one INSERT ignoring conflicts, then a read back; never duplicated)
+    in a constant number of queries however many employees. Expects `post.campaign` loaded.
+    """
+    if not wanted:
+        return {}
+    keys = {(user_id, post.pk, network): post for user_id, post, network in wanted}
+    user_ids = {user_id for user_id, _, _ in keys}
+    post_ids = {post_id for _, post_id, _ in keys}
+
+    def read() -> dict[tuple[int, int, str], ShortLink]:
+        rows = ShortLink.objects.filter(user_id__in=user_ids, post_id__in=post_ids)
+        return {(cast(int, link.user_id), cast(int, link.post_id), link.network): link for link in rows}
+
+    # Always the same two queries (insert what may be missing, read back), so the count does not depend on
+    # how many links already exist.
+    ShortLink.objects.bulk_create(
+        [
+            ShortLink(user_id=key[0], post=post, network=key[2], target_url=_target_for(post, key[2]))
+            for key, post in keys.items()
+        ],
+        ignore_conflicts=True,
+    )
+    links = read()
+    for key in keys:
+        if key not in links:  # lost to a code clash: take the slow, retrying path
+            links[key] = link_get_or_create(user=get_user_model()(pk=key[0]), post=keys[key], network=key[2])
+    return {key: link for key, link in links.items() if key in keys}

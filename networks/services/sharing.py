@@ -135,6 +135,7 @@ def share_direct_create(
     scheduled_for: dt.datetime | None = None,
     include_image: bool = True,
     now: dt.datetime | None = None,
+    source: str = "",
 ) -> Share:
     """Record a direct share and enqueue its publishing (on commit). Nothing is sent here.
 
@@ -173,6 +174,7 @@ def share_direct_create(
                 with_image=with_image,
                 scheduled_for=scheduled_for,
                 idempotency_key=provider.new_idempotency_key(now=now),
+                source=source,
             )
     except IntegrityError:
         raise ValidationError(f"You have already shared this post on {provider.label}.") from None
@@ -181,7 +183,9 @@ def share_direct_create(
     return share
 
 
-def share_intent_create(*, user, post: SuggestedPost, network: str, instance: str = "") -> tuple[Share, str]:
+def share_intent_create(
+    *, user, post: SuggestedPost, network: str, instance: str = "", source: str = ""
+) -> tuple[Share, str]:
     """Record that the employee opened the network's share dialog; return it and the dialog URL.
 
     The URL always carries the employee's short link. Mastodon's dialog opens on `instance`, or
@@ -212,6 +216,7 @@ def share_intent_create(*, user, post: SuggestedPost, network: str, instance: st
         route=Share.Route.INTENT,
         status=Share.Status.OPENED,
         text=text,
+        source=source,
     )
     return share, url
 
