@@ -116,3 +116,9 @@ class UsedShareTokenAdmin(admin.ModelAdmin):
     search_fields = ["employee__email", "token_id"]
     list_select_related = ["employee"]
     raw_id_fields = ["employee"]
+
+    def has_add_permission(self, request):
+        return False  # written by the share confirmation only: a hand-made row would void a real link
+
+    def has_change_permission(self, request, obj=None):
+        return False

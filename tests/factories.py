@@ -1,11 +1,19 @@
+"""Builders for every test: factory_boy factories, and plain functions for rows that other code leaves behind."""
+
 import datetime as dt
+import itertools
 
 import factory
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.utils import timezone
 
 from accounts.models import EmployeeProfile, Location, Team, User
 from accounts.roles import EMPLOYEE
+from analytics.models import Click
 from campaigns.models import Campaign, PostStatus, PostVariant, SuggestedPost
+from leaderboard.models import Action
+from leaderboard.services import ledger
+from networks.models import ConnectedAccount, Share
 
 PASSWORD = "correct-horse-battery"
 
@@ -135,3 +143,86 @@ class ConnectedAccountFactory(factory.django.DjangoModelFactory):
     external_id = factory.Sequence(lambda n: str(100000 + n))
     instance = "mastodon.example"
     access_token = factory.Sequence(lambda n: f"token-{n}")
+
+
+# --- Rows as the sharing, click and ledger code leave them ------------------------------------
+_events = itertools.count(1)
+
+
+def make_share(
+    *,
+    user=None,
+    post=None,
+    network: str = "x",
+    published_at: dt.datetime | None = None,
+    external_id: str | None = None,
+    account: ConnectedAccount | None = None,
+    status: str = Share.Status.PUBLISHED,
+) -> Share:
+    user = user or UserFactory()
+    post = post or SuggestedPostFactory()
+    link = ShortLinkFactory(user=user, post=post, network=network)
+    return Share.objects.create(
+        user=user,
+        post=post,
+        network=network,
+        account=account,
+        short_link=link,
+        route=Share.Route.DIRECT,
+        status=status,
+        text="Our new release is out!",
+        published_at=published_at or timezone.now(),
+        external_id=external_id if external_id is not None else str(next(_events) + 1000),
+    )
+
+
+def make_account(*, user, network: str = "x", instance: str = "", token: str = "token") -> ConnectedAccount:
+    return ConnectedAccount.objects.create(
+        user=user,
+        network=network,
+        handle=f"{user.email.split('@')[0]}",
+        external_id=f"ext-{next(_events)}",
+        instance=instance,
+        access_token=token,
+        scopes="r_member_postAnalytics w_member_social" if network == "linkedin" else "",
+    )
+
+
+def make_click(*, link, at: dt.datetime | None = None, unique: bool = True, self_click: bool = False) -> Click:
+    return Click.objects.create(
+        link=link,
+        event_id=f"evt-{next(_events)}",
+        clicked_at=at or timezone.now(),
+        is_unique=unique,
+        is_self_click=self_click,
+    )
+
+
+_sources = itertools.count(1)
+
+
+def award(user, points: int, at: dt.datetime) -> None:
+    """A ledger entry straight through the ledger service, for board tests."""
+    ledger.entry_create(
+        user_id=user.id,
+        action=Action.SHARE,
+        points=points,
+        source_type="test",
+        source_id=next(_sources),
+        occurred_at=at,
+        reason="test award",
+    )
+
+
+def allauth_connection(user, *, provider: str, uid: str, token: str, refresh: str = "", expires_in=None, extra=None):
+    """What django-allauth leaves behind after its OAuth flow with SOCIALACCOUNT_STORE_TOKENS on."""
+    app, _ = SocialApp.objects.get_or_create(
+        provider="openid_connect" if provider == "linkedin" else provider,
+        provider_id=provider if provider == "linkedin" else "",
+        defaults={"name": provider, "client_id": f"{provider}-client", "secret": "secret"},
+    )
+    account = SocialAccount.objects.create(user=user, provider=provider, uid=uid, extra_data=extra or {})
+    expires_at = timezone.now() + expires_in if isinstance(expires_in, dt.timedelta) else None
+    return SocialToken.objects.create(
+        app=app, account=account, token=token, token_secret=refresh, expires_at=expires_at
+    )

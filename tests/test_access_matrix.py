@@ -22,8 +22,7 @@ from accounts.roles import ADVOCACY_ADMIN, CONTENT_MANAGER, EMPLOYEE
 from analytics.models import Click
 from leaderboard.services.awards import points_award_share
 from networks.models import Share
-from tests.factories import ConnectedAccountFactory, SuggestedPostFactory, UserFactory
-from tests.leaderboard.helpers import make_share
+from tests.factories import ConnectedAccountFactory, SuggestedPostFactory, UserFactory, make_share
 
 ROLES = ("anonymous", EMPLOYEE, CONTENT_MANAGER, ADVOCACY_ADMIN)
 LOGIN = 302  # where the anonymous are sent to log in
@@ -96,13 +95,20 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     "admin/analytics/click/buffer/": (LOGIN, LOGIN, 200, 200),  # the click buffer's backlog and persistence
     "admin/accounts/user/<id>/password/": (LOGIN, LOGIN, 403, 200),  # setting someone's password: admins only
     "admin/r/<path:content_type_id>/<path:object_id>/": (LOGIN, LOGIN, 404, 404),
-    "admin/^(?P<app_label>auth|sites|account|socialaccount|django_celery_beat|accounts|campaigns|shortlinks|networks|analytics|leaderboard)/$": (  # noqa: E501
+    "admin/^(?P<app_label>auth|sites|account|socialaccount|django_celery_beat|accounts|campaigns|shortlinks|networks|analytics|leaderboard|digest)/$": (  # noqa: E501
         LOGIN,
         LOGIN,
         200,
         200,
     ),
     "admin/(?P<url>.*)$": (LOGIN, LOGIN, 404, 404),
+    "admin/digest/digestsend/preview/": (LOGIN, LOGIN, 200, 200),
+    "admin/digest/digestsend/test/": (LOGIN, LOGIN, 302, 302),  # a POST; a GET goes back to the list
+    "admin/digest/digestsend/bounces/": (LOGIN, LOGIN, 403, 200),  # marking addresses undeliverable: admins
+    "digest/share/<str:token>/": (400, 400, 400, 400),  # the token is the credential; a bad one is a clear 400
+    "digest/shared/": (200, 200, 200, 200),
+    "digest/unsubscribe/<str:token>/": (400, 400, 400, 400),  # one-click unsubscribe works signed out
+    "digest/preferences/": (LOGIN, 200, 200, 200),
 }
 
 # Admin models: app_label.model → (content manager, admin), each a set of letters:
@@ -140,6 +146,8 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "leaderboard.pointentry": ("", "v"),  # the ledger is append-only
     "leaderboard.periodscore": ("", "v"),
     "leaderboard.badgeaward": ("", "v"),
+    "digest.digestsend": ("v", "vd"),  # the send log: written by the sender only
+    "digest.usedsharetoken": ("", "vd"),
 }
 
 ADMIN_PAGES = {  # suffix after admin/<app>/<model>/ → the permission it needs

@@ -42,7 +42,7 @@ def test_opting_out_in_settings_takes_me_off_the_public_board(
     from django.utils import timezone
 
     from leaderboard.selectors import leaderboard_top
-    from tests.leaderboard.boards import award
+    from tests.factories import award
 
     award(employee, 30, timezone.now() - dt.timedelta(minutes=5))
     award(colleague, 10, timezone.now() - dt.timedelta(minutes=5))

@@ -20,8 +20,7 @@ from networks.models import ConnectedAccount, MastodonApp, Share
 from networks.providers.base import Transient
 from networks.providers.mastodon import MastodonProvider
 from shortlinks.models import ShortLink
-from tests.factories import ConnectedAccountFactory, ShortLinkFactory, SuggestedPostFactory, TeamFactory
-from tests.leaderboard.helpers import make_share
+from tests.factories import ConnectedAccountFactory, ShortLinkFactory, SuggestedPostFactory, TeamFactory, make_share
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ from django.urls import reverse
 from analytics import metrics
 from analytics.engagement import EngagementSnapshot, ShareMetrics
 from networks.providers.base import POST_DELETED, EngagementCounts
-from tests.factories import SuggestedPostFactory
-from tests.leaderboard.helpers import make_click, make_share
+from tests.factories import SuggestedPostFactory, make_click, make_share
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,7 @@ from django.db.models import Sum
 
 from leaderboard.models import Action, PeriodScore, PointEntry
 from leaderboard.services import awards, ledger
-from tests.factories import UserFactory
-from tests.leaderboard.helpers import make_click, make_share
+from tests.factories import UserFactory, make_click, make_share
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,12 +11,11 @@ from analytics.engagement import EngagementSnapshot, ShareMetrics
 from analytics.metrics_ratelimit import RateLimiter
 from leaderboard.models import Action, PointEntry
 from networks.models import ConnectedAccount, Share
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_account, make_share
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.x import FakeX
-from tests.leaderboard.helpers import make_account, make_share
 
 from .metrics_helpers import fresh_rate_limits  # noqa: F401
 

@@ -7,8 +7,7 @@ from django.utils import timezone
 from analytics import metrics
 from analytics.engagement import ShareMetrics
 from networks.models import ConnectedAccount
-from tests.factories import UserFactory
-from tests.leaderboard.helpers import make_account, make_share
+from tests.factories import UserFactory, make_account, make_share
 
 from .metrics_helpers import fresh_rate_limits  # noqa: F401
 

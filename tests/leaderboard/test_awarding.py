@@ -8,9 +8,7 @@ from django.utils import timezone
 from leaderboard import tasks
 from leaderboard.models import Action, PeriodScore, PointEntry, PointRule
 from leaderboard.services import awards
-from tests.factories import ShortLinkFactory, SuggestedPostFactory, UserFactory
-
-from .helpers import make_click, make_share
+from tests.factories import ShortLinkFactory, SuggestedPostFactory, UserFactory, make_click, make_share
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,7 @@ from leaderboard import redis_boards, selectors
 from leaderboard.models import PeriodScore, PointEntry
 from leaderboard.selectors import Position, Standing
 from leaderboard.services import rebuild
-from tests.factories import TeamFactory, UserFactory
-
-from .boards import award
+from tests.factories import TeamFactory, UserFactory, award
 
 pytestmark = pytest.mark.django_db
 

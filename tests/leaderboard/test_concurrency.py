@@ -8,9 +8,7 @@ from django.db import connection
 
 from leaderboard.models import Action, PeriodScore, PointEntry, PointRule
 from leaderboard.services import awards
-from tests.factories import ShortLinkFactory, UserFactory
-
-from .helpers import make_click, make_share
+from tests.factories import ShortLinkFactory, UserFactory, make_click, make_share
 
 
 def _run_in_threads(functions):

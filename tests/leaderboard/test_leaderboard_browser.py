@@ -7,9 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import PHONE
-from tests.factories import PASSWORD, UserFactory
-
-from .boards import award
+from tests.factories import PASSWORD, UserFactory, award
 
 pytestmark = [pytest.mark.browser]
 

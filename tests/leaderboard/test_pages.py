@@ -7,9 +7,7 @@ from django.urls import reverse
 
 from accounts.models import EmployeeProfile
 from leaderboard.models import Action, PointRule
-from tests.factories import UserFactory
-
-from .boards import award
+from tests.factories import UserFactory, award
 
 pytestmark = pytest.mark.django_db
 
@@ -116,8 +114,7 @@ def test_team_scopes(client, employee, colleague):
 @time_machine.travel(NOW, tick=False)
 def test_my_points_lists_every_entry_with_its_reason_and_only_mine(client, employee, colleague):
     from leaderboard.services import awards
-
-    from .helpers import make_click, make_share
+    from tests.factories import make_click, make_share
 
     share = make_share(user=employee)
     awards.points_award_share(share_id=share.id)
@@ -232,8 +229,7 @@ def test_rebuild_command_reports_what_it_did(employee, capsys):
 def test_engagement_admin_pages_render(client, advocacy_admin, employee):
     from analytics import metrics
     from networks.providers.base import EngagementCounts
-
-    from .helpers import make_share
+    from tests.factories import make_share
 
     share = make_share(user=employee)
     metrics.metrics_record(share_id=share.id, counts=EngagementCounts(likes=2), now=NOW)

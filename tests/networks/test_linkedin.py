@@ -11,8 +11,9 @@ from networks.providers.linkedin import escape_little_text, little_text, parse_s
 from networks.services.connections import accounts_refresh_due
 from networks.services.publishing import MAX_ATTEMPTS, share_publish, shares_publish_due
 from networks.services.sharing import share_direct_create
+from tests.factories import allauth_connection
 from tests.networks.budgets import window_passes
-from tests.networks.helpers import allauth_connection, assert_encrypted_at_rest
+from tests.networks.helpers import assert_encrypted_at_rest
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ from networks.models import ConnectedAccount, Share
 from networks.services.connections import account_refresh
 from networks.services.publishing import MAX_ATTEMPTS, share_publish, shares_publish_due, shares_reconcile_unknown
 from networks.services.sharing import share_direct_create
+from tests.factories import allauth_connection
 from tests.networks.budgets import window_passes
-from tests.networks.helpers import allauth_connection, assert_encrypted_at_rest
+from tests.networks.helpers import assert_encrypted_at_rest
 
 
 @pytest.fixture
