@@ -115,6 +115,11 @@ class EmployeeProfile(models.Model):
     digest_hour = models.PositiveSmallIntegerField(
         "digest hour", default=8, help_text="Local hour (0–23) at which the daily digest arrives."
     )
+    approval_emails_opt_in = models.BooleanField(
+        "approval emails",
+        default=True,
+        help_text="Email me when my post is approved or rejected, and (reviewers) once a day when posts wait for me.",
+    )
     leaderboard_opt_out = models.BooleanField(
         "hide me from public leaderboards", default=False, help_text="I still see my own rank."
     )

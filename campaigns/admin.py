@@ -255,7 +255,6 @@ class PostVariantInline(admin.StackedInline):
 
     class Media:
         js = ["js/variant-counter.js", "js/post-composer.js"]
-        css = {"all": ["css/admin-extra.css"]}
 
     def _locked(self, obj) -> bool:
         return obj is not None and obj.status in LOCKED_STATUSES
@@ -346,7 +345,7 @@ class SuggestedPostAdmin(OrganisationTimeMixin, admin.ModelAdmin):
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
-        if isinstance(inline, PostVariantInline) and obj is None:
+        if isinstance(inline, PostVariantInline) and (obj is None or obj.pk is None):
             kwargs["initial"] = [{"network": "generic"}]  # the first copy is the generic one: start from it
         return kwargs
 
@@ -406,9 +405,7 @@ class SuggestedPostAdmin(OrganisationTimeMixin, admin.ModelAdmin):
         if chosen.to == PostStatus.REJECTED:
             form = RejectPostsForm(request.POST)
             if not form.is_valid():
-                messages.error(
-                    request, "Say why the post is rejected (5 characters or more), for its author."
-                )
+                messages.error(request, "Say why the post is rejected (5 characters or more), for its author.")
                 return HttpResponseRedirect(here)
             reason = form.cleaned_data["reason"]
         try:

@@ -331,3 +331,18 @@ class PostImageRendition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.post} for {self.network} ({self.width}×{self.height})"
+
+
+class ReviewReminder(models.Model):
+    """The daily "posts wait for you" email, claimed (this row) before it is sent: at most one per person and day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    waiting = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="one_review_reminder_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.day}: {self.waiting} waiting"

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.contrib.auth.models import Permission
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import EmployeeProfile
@@ -86,10 +87,17 @@ def post_actions_for(*, post: SuggestedPost, user) -> list[PostAction]:
     return allowed
 
 
+def post_possible_reviewers() -> QuerySet:
+    """Active staff holding the approval permission (through a role or as superusers)."""
+    app_label, codename = APPROVE_PERMISSION.split(".")
+    perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+    holders = Q(is_superuser=True) | Q(groups__permissions=perm) | Q(user_permissions=perm)
+    return get_user_model().objects.filter(holders, is_active=True, is_staff=True).distinct().order_by("pk")
+
+
 def post_possible_approvers(*, post: SuggestedPost) -> QuerySet:
     """Active people who may approve this post: the approval permission, minus its authors under four-eyes."""
-    User = get_user_model()
-    people = User.objects.with_perm(APPROVE_PERMISSION).filter(is_active=True, is_staff=True)
+    people = post_possible_reviewers()
     if settings.FOUR_EYES_APPROVAL:
         people = people.exclude(pk__in=post_authors(post=post))
     return people.order_by("first_name", "email")

@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from . import selectors
+from . import selectors, tasks
 from .images import sanitised_image
 from .models import Campaign, PostImageRendition, PostStatus, PostTransition, SuggestedPost
 from .signals import post_image_stored
@@ -51,7 +52,11 @@ def post_transition(*, post: SuggestedPost, to: str, by, reason: str = "") -> Su
     elif to in (PostStatus.SUBMITTED, PostStatus.APPROVED):
         locked.rejection_reason = ""
         fields.append("rejection_reason")
-    PostTransition.objects.create(post=locked, from_status=locked.status, to_status=to, by=by, at=now, reason=reason)
+    step = PostTransition.objects.create(
+        post=locked, from_status=locked.status, to_status=to, by=by, at=now, reason=reason
+    )
+    if to in (PostStatus.APPROVED, PostStatus.REJECTED):
+        transaction.on_commit(partial(tasks.notify_post_decision.delay, step.pk))
     locked.status = to
     locked.save(update_fields=fields)
     post.refresh_from_db()
