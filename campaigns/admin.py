@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,6 +29,8 @@ from .models import (
 )
 from .networks import editor_rules
 from .widgets import ZonedSplitDateTime, organisation_time_zone
+
+CAMPAIGN_DEFAULT_LENGTH = dt.timedelta(weeks=4)
 
 # Once a post is approved, its content is what was approved: it cannot be edited in place.
 LOCKED_STATUSES = {PostStatus.APPROVED, PostStatus.PUBLISHED, PostStatus.ARCHIVED}
@@ -150,7 +154,10 @@ class CampaignAdmin(OrganisationTimeMixin, admin.ModelAdmin):
         return super().get_queryset(request).annotate(_post_count=Count("posts"))
 
     def get_changeform_initial_data(self, request):
-        return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}
+        # A new campaign starts now and runs four weeks unless told otherwise: two fewer date/time pairs to type.
+        start = timezone.now().replace(second=0, microsecond=0)
+        initial = {"owner": request.user.pk, "starts_at": start, "ends_at": start + CAMPAIGN_DEFAULT_LENGTH}
+        return {**initial, **super().get_changeform_initial_data(request)}
 
     def get_urls(self):
         view = self.admin_site.admin_view

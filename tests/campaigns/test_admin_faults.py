@@ -39,7 +39,9 @@ def test_the_same_copy_without_the_disclaimer_fits_and_is_saved(client, content_
 @pytest.fixture
 def too_long_post(content_manager):
     """A post whose X text fits alone but not with its disclaimer (stored past the form, as an import could)."""
-    post = SuggestedPostFactory(status=PostStatus.DRAFT, variants={}, disclaimer="#employee", created_by=content_manager)
+    post = SuggestedPostFactory(
+        status=PostStatus.DRAFT, variants={}, disclaimer="#employee", created_by=content_manager
+    )
     PostVariant.objects.create(post=post, network="x", text=X_COPY_250)
     return post
 

@@ -78,7 +78,9 @@ def test_reject_needs_a_reason_and_records_it(client, reviewer, submitted):
     assert submitted.rejection_reason == "The link points to the old page."
 
 
-def test_four_eyes_hides_approve_from_the_author_and_names_who_can(client, settings, content_manager, reviewer, submitted):
+def test_four_eyes_hides_approve_from_the_author_and_names_who_can(
+    client, settings, content_manager, reviewer, submitted
+):
     settings.FOUR_EYES_APPROVAL = True
     client.force_login(content_manager)
     html = _page(client, submitted)

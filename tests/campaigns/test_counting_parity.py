@@ -61,7 +61,8 @@ def test_the_live_counter_and_the_server_count_every_text_alike(admin_page):
 def test_the_full_text_is_composed_alike(admin_page):
     cases = [("  Copy with spaces  ", " #employee "), ("Copy", ""), ("", "#ad"), ("日本 👍🏽", "#employee #ad")]
     browser = admin_page.evaluate(
-        "(cases) => { const t = window.AdvocacyText.load(); return cases.map(([c, d]) => t.compose(c, d, t.data.link)); }",
+        "(cases) => { const t = window.AdvocacyText.load();"
+        " return cases.map(([c, d]) => t.compose(c, d, t.data.link)); }",
         cases,
     )
     assert browser == [compose_share_text(c, disclaimer=d, link=short_link_placeholder()) for c, d in cases]
