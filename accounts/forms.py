@@ -13,7 +13,14 @@ class ProfileSettingsForm(forms.ModelForm):
 
     class Meta:
         model = EmployeeProfile
-        fields = ["language", "time_zone", "digest_opt_in", "digest_hour", "leaderboard_opt_out"]
+        fields = [
+            "language",
+            "time_zone",
+            "digest_opt_in",
+            "digest_hour",
+            "approval_emails_opt_in",
+            "leaderboard_opt_out",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -154,6 +154,11 @@ class EmployeeProfile(models.Model):
     undeliverable_email = models.EmailField("undeliverable address", blank=True)
     undeliverable_reason = models.CharField(max_length=500, blank=True)
     undeliverable_at = models.DateTimeField(null=True, blank=True)
+    approval_emails_opt_in = models.BooleanField(
+        "approval emails",
+        default=True,
+        help_text="Email me when my post is approved or rejected, and (reviewers) once a day when posts wait for me.",
+    )
     leaderboard_opt_out = models.BooleanField(
         "hide me from public leaderboards", default=False, help_text="I still see my own rank."
     )

@@ -25,6 +25,7 @@ def _filesystem_broker_folders(sender: Celery, **kwargs) -> None:
         if folder:
             os.makedirs(folder, exist_ok=True)
 
+
 MINUTE = 60
 HOUR = 60 * MINUTE
 
@@ -33,6 +34,11 @@ app.conf.beat_schedule = {
         "task": "campaigns.tasks.publish_due_posts",
         "schedule": crontab(minute="*"),
         "options": {"expires": 50},
+    },
+    "campaigns: email reviewers once a day when posts wait for their approval": {
+        "task": "campaigns.tasks.remind_reviewers",
+        "schedule": crontab(minute=0, hour=8),
+        "options": {"expires": 6 * HOUR},
     },
     "networks: publish scheduled shares that are due, recover lost ones": {
         "task": "networks.tasks.shares_publish_due_task",

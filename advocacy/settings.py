@@ -57,7 +57,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "advocacy.admin_site.AdvocacyAdminConfig",  # django.contrib.admin with the approval inbox
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,13 +1,11 @@
-import json
-
 from django import forms
 from django.conf import settings
+from django.forms.models import BaseInlineFormSet
 
 from infra.outbound_http import OutboundRefused, check_url
 
 from .images import check_image_header, check_image_size, sanitised_image
 from .models import Campaign, PostVariant, SuggestedPost, validate_http_url
-from .networks import TEXT_RULES, short_link_placeholder
 
 
 class CampaignAdminForm(forms.ModelForm):
@@ -111,12 +109,13 @@ class SuggestedPostAdminForm(forms.ModelForm):
         return image
 
 
-def _limits_json() -> str:
-    rules = {
-        network: {"limit": rule.limit, "unit": rule.unit, "url": rule.url_weight, "weighted": rule.weighted}
-        for network, rule in TEXT_RULES.items()
-    }
-    return json.dumps(rules)
+class PostVariantFormSet(BaseInlineFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        # Django sets only post_id (None on a new post), so PostVariant.clean() would check the copy without
+        # the disclaimer typed on this same page. Give each variant the post as the form has it.
+        form.instance.post = self.instance
+        return form
 
 
 class PostVariantForm(forms.ModelForm):
@@ -127,14 +126,8 @@ class PostVariantForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Read by static/js/variant-counter.js for the live character count.
-        self.fields["text"].widget.attrs.update(
-            {
-                "data-variant-counter": "1",
-                "data-limits": _limits_json(),
-                "data-link": short_link_placeholder(),
-            }
-        )
+        # static/js/variant-counter.js counts these, with the rule table the change form renders (json_script).
+        self.fields["text"].widget.attrs.update({"data-variant-counter": "1"})
 
 
 class RejectPostsForm(forms.Form):

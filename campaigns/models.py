@@ -251,6 +251,17 @@ class SuggestedPost(models.Model):
                 code="transition",
             )
 
+    def copy_problems(self) -> list[str]:
+        """What is too long: each variant's full text (copy, this post's disclaimer, a short link) checked
+        against its network's limit. Empty when every variant fits."""
+        problems = []
+        for variant in self.variants.all():
+            full = compose_share_text(variant.text, disclaimer=self.disclaimer, link=short_link_placeholder())
+            message = over_limit_message(variant.network, full)
+            if message:
+                problems.append(message)
+        return problems
+
     def variant_for(self, network: str):
         variants = {v.network: v for v in self.variants.all()}
         return variants.get(network) or variants.get("generic")
@@ -279,7 +290,9 @@ class PostVariant(models.Model):
     def clean(self) -> None:
         if not self.text or not self.text.strip():
             raise ValidationError({"text": "The copy cannot be empty."})
-        disclaimer = self.post.disclaimer if self.post_id else ""
+        # The post as the form has it (a new one has no id yet but carries its disclaimer): never the copy alone.
+        has_post = self.post_id is not None or PostVariant.post.is_cached(self)
+        disclaimer = self.post.disclaimer if has_post else ""
         full = compose_share_text(self.text, disclaimer=disclaimer, link=short_link_placeholder())
         message = over_limit_message(self.network, full)
         if message:
@@ -318,3 +331,18 @@ class PostImageRendition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.post} for {self.network} ({self.width}×{self.height})"
+
+
+class ReviewReminder(models.Model):
+    """The daily "posts wait for you" email, claimed (this row) before it is sent: at most one per person and day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    waiting = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="one_review_reminder_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.day}: {self.waiting} waiting"

@@ -39,7 +39,10 @@ VARIANT_NETWORKS = (
 )
 VARIANT_NETWORK_CHOICES = [(n.value, n.label) for n in VARIANT_NETWORKS]
 
-URL_RE = regex.compile(r"https?://[^\s]+", regex.IGNORECASE)
+# One pattern, compiled here and (from editor_rules()) by static/js/variant-counter.js: the whitespace is
+# spelled out because Python's \s and JavaScript's \s disagree at the edges (U+FEFF, U+180E).
+URL_PATTERN = r"https?://[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+"
+URL_RE = regex.compile(URL_PATTERN, regex.IGNORECASE)
 GRAPHEME_RE = regex.compile(r"\X")
 
 
@@ -86,6 +89,29 @@ def text_length(network: str, text: str) -> int:
     if rule.weighted:
         return url_units + sum(_x_weight(g) for g in graphemes)
     return url_units + len(graphemes)
+
+
+def editor_rules() -> dict:
+    """The counting rule as data, for the admin's live counter (static/js/variant-counter.js).
+
+    The script implements text_length() step by step on this table; tests/campaigns/test_counting_parity.py
+    runs it in Chromium and compares it with text_length() on the same texts.
+    """
+    return {
+        "networks": {
+            network: {
+                "label": Network(network).label,
+                "limit": rule.limit,
+                "unit": rule.unit,
+                "url_weight": rule.url_weight,
+                "weighted": rule.weighted,
+            }
+            for network, rule in TEXT_RULES.items()
+        },
+        "url_pattern": URL_PATTERN,
+        "light_ranges": [list(r) for r in _X_LIGHT_RANGES],
+        "link": short_link_placeholder(),
+    }
 
 
 def short_link_placeholder() -> str:

@@ -1,6 +1,8 @@
 """Writes for campaigns and suggested posts. Each function is one transaction."""
 
+import logging
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,9 +10,16 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from . import selectors, tasks
 from .images import sanitised_image
 from .models import Campaign, PostImageRendition, PostStatus, PostTransition, SuggestedPost
 from .signals import post_image_stored
+
+logger = logging.getLogger(__name__)
+
+
+# The full text (copy, disclaimer, short link) is checked again at each of these steps, whatever path led here.
+CHECKED_ON_THE_WAY_OUT = (PostStatus.SUBMITTED, PostStatus.APPROVED, PostStatus.PUBLISHED)
 
 
 @transaction.atomic
@@ -26,6 +35,10 @@ def post_transition(*, post: SuggestedPost, to: str, by, reason: str = "") -> Su
         raise ValidationError({"rejection_reason": "Say why the post is rejected, so its author can fix it."})
     if to == PostStatus.SUBMITTED and not locked.variants.exists():
         raise ValidationError({"status": "Add the copy for at least one network before submitting."})
+    if to in CHECKED_ON_THE_WAY_OUT:
+        problems = locked.copy_problems()
+        if problems:
+            raise ValidationError({"status": problems}, code="too_long")
     if to == PostStatus.APPROVED and settings.FOUR_EYES_APPROVAL:
         _check_four_eyes(post=locked, by=by)
     now = timezone.now()
@@ -39,21 +52,19 @@ def post_transition(*, post: SuggestedPost, to: str, by, reason: str = "") -> Su
     elif to in (PostStatus.SUBMITTED, PostStatus.APPROVED):
         locked.rejection_reason = ""
         fields.append("rejection_reason")
-    PostTransition.objects.create(post=locked, from_status=locked.status, to_status=to, by=by, at=now, reason=reason)
+    step = PostTransition.objects.create(
+        post=locked, from_status=locked.status, to_status=to, by=by, at=now, reason=reason
+    )
+    if to in (PostStatus.APPROVED, PostStatus.REJECTED):
+        transaction.on_commit(partial(tasks.notify_post_decision.delay, step.pk))
     locked.status = to
     locked.save(update_fields=fields)
     post.refresh_from_db()
     return locked
 
 
-def post_authors(*, post: SuggestedPost) -> set[int]:
-    """Who wrote the post, for four-eyes approval: whoever created it and whoever submitted it."""
-    submitters = post.transitions.filter(to_status=PostStatus.SUBMITTED, by__isnull=False).values_list("by", flat=True)
-    return {pk for pk in [post.created_by_id, *submitters] if pk is not None}
-
-
 def _check_four_eyes(*, post: SuggestedPost, by) -> None:
-    if by is None or by.pk in post_authors(post=post):
+    if by is None or by.pk in selectors.post_authors(post=post):
         raise ValidationError(
             {"status": "Four-eyes approval is on: someone other than the post's author must approve it."},
             code="four_eyes",
@@ -80,21 +91,36 @@ def post_archive(*, post: SuggestedPost, by) -> SuggestedPost:
     return post_transition(post=post, to=PostStatus.ARCHIVED, by=by)
 
 
+PUBLISHED_ON_SCHEDULE = "published on schedule"
+
+
 def publish_due_posts(*, now=None) -> int:
-    """Mark approved posts whose publish time has come as published. Idempotent."""
+    """Publish approved posts whose publish time has come; only approved ones, never drafts or submitted.
+
+    Idempotent: each post is claimed with a conditional update, so two runs never both publish it. A post
+    whose full text no longer fits (the short-link domain changed) stays approved and is logged, not sent out.
+    Its history entry says "published on schedule".
+    """
     now = now or timezone.now()
-    due = list(
-        SuggestedPost.objects.filter(status=PostStatus.APPROVED, publish_at__lte=now).values_list("pk", flat=True)
-    )
+    due = SuggestedPost.objects.filter(status=PostStatus.APPROVED, publish_at__lte=now).prefetch_related("variants")
     moved = 0
-    for pk in due:
+    for post in due:
+        problems = post.copy_problems()
+        if problems:
+            logger.warning("Post %s not published on schedule: %s", post.pk, " ".join(problems))
+            continue
         with transaction.atomic():
-            claimed = SuggestedPost.objects.filter(pk=pk, status=PostStatus.APPROVED).update(
+            claimed = SuggestedPost.objects.filter(pk=post.pk, status=PostStatus.APPROVED).update(
                 status=PostStatus.PUBLISHED, updated_at=now
             )
             if claimed:
                 PostTransition.objects.create(
-                    post_id=pk, from_status=PostStatus.APPROVED, to_status=PostStatus.PUBLISHED, by=None, at=now
+                    post_id=post.pk,
+                    from_status=PostStatus.APPROVED,
+                    to_status=PostStatus.PUBLISHED,
+                    by=None,
+                    at=now,
+                    reason=PUBLISHED_ON_SCHEDULE,
                 )
                 moved += 1
     return moved

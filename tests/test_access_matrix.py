@@ -95,6 +95,9 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     "admin/analytics/click/buffer/": (LOGIN, LOGIN, 200, 200),  # the click buffer's backlog and persistence
     "admin/accounts/user/<id>/password/": (LOGIN, LOGIN, 403, 200),  # setting someone's password: admins only
     "admin/r/<path:content_type_id>/<path:object_id>/": (LOGIN, LOGIN, 404, 404),
+    # The workflow buttons on the campaign and post pages: POST only.
+    "admin/campaigns/campaign/<path:object_id>/do/<str:action>/": (LOGIN, LOGIN, 405, 405),
+    "admin/campaigns/suggestedpost/<path:object_id>/do/<str:action>/": (LOGIN, LOGIN, 405, 405),
     "admin/^(?P<app_label>auth|sites|account|socialaccount|django_celery_beat|accounts|campaigns|shortlinks|networks|analytics|leaderboard|digest)/$": (  # noqa: E501
         LOGIN,
         LOGIN,
@@ -255,6 +258,7 @@ def _kwargs(route: str, pattern: URLPattern, world) -> dict:
         "url": "no/such/page/",
         "content_type_id": "1",
         "app_label": "campaigns",
+        "action": "launch",
         "id": world["users"][EMPLOYEE].pk,
     }
     found = _admin_model_route(route)

@@ -1,0 +1,26 @@
+"""The Django admin site, with an approval inbox on its index page.
+
+The index gathers from the apps below (campaigns' approval queue today), so it lives in the project package,
+the top of the layers; each app's ModelAdmin stays in its own admin.py.
+"""
+
+from django.contrib.admin import AdminSite
+from django.contrib.admin.apps import AdminConfig
+from django.urls import reverse
+
+
+class AdvocacyAdminSite(AdminSite):
+    def index(self, request, extra_context=None):
+        # Imported here: this module is loaded with INSTALLED_APPS, before the models are ready.
+        from campaigns.selectors import posts_waiting_for
+
+        waiting = posts_waiting_for(user=request.user).count()
+        inbox = {
+            "approval_waiting": waiting,
+            "approval_inbox_url": reverse("admin:campaigns_suggestedpost_changelist") + "?waiting=me",
+        }
+        return super().index(request, {**inbox, **(extra_context or {})})
+
+
+class AdvocacyAdminConfig(AdminConfig):
+    default_site = "advocacy.admin_site.AdvocacyAdminSite"
