@@ -1,11 +1,14 @@
+import datetime as dt
 import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from PIL import Image
 from pytest_httpserver import HTTPServer
 
-from tests.factories import SuggestedPostFactory
+from networks.models import ConnectedAccount
+from tests.factories import SuggestedPostFactory, allauth_connection
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.mastodon import FakeMastodon
@@ -123,3 +126,20 @@ def post_with_image(post, django_capture_on_commit_callbacks):
         post_image_set(post=post, upload=SimpleUploadedFile("photo.jpg", jpeg_with_exif(), content_type="image/jpeg"))
     post.refresh_from_db()
     return post
+
+
+@pytest.fixture
+def x_account(client, employee, x_api):
+    """Alice's X account, connected through allauth and moved into encrypted storage."""
+    allauth_connection(
+        employee,
+        provider="twitter_oauth2",
+        uid="2244994945",
+        token="x-access-1",
+        refresh="x-refresh-1",
+        expires_in=dt.timedelta(hours=2),
+        extra={"id": "2244994945", "name": "Alice", "username": "alice_x"},
+    )
+    client.force_login(employee)
+    client.get(reverse("networks:accounts"))
+    return ConnectedAccount.objects.get(user=employee, network="x")

@@ -9,12 +9,11 @@ from django.db import OperationalError, connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
-from networks.models import ConnectedAccount, Share
+from networks.models import Share
 from networks.providers.mastodon import MastodonProvider
 from networks.providers.x import XProvider
 from networks.services.publishing import STUCK_AFTER, share_publish, shares_publish_due
 from networks.services.sharing import share_direct_create
-from tests.factories import allauth_connection
 
 
 class WorkerKilled(BaseException):
@@ -30,22 +29,6 @@ def die_after_the_network_answered(monkeypatch, provider_class):
 
     monkeypatch.setattr(provider_class, "publish", publish_then_die)
     return lambda: monkeypatch.setattr(provider_class, "publish", real_publish)
-
-
-@pytest.fixture
-def x_account(client, employee, x_api):
-    allauth_connection(
-        employee,
-        provider="twitter_oauth2",
-        uid="2244994945",
-        token="x-access-1",
-        refresh="x-refresh-1",
-        expires_in=dt.timedelta(hours=2),
-        extra={"id": "2244994945", "name": "Alice", "username": "alice_x"},
-    )
-    client.force_login(employee)
-    client.get(reverse("networks:accounts"))
-    return ConnectedAccount.objects.get(user=employee, network="x")
 
 
 def recover_later(minutes: int) -> None:

@@ -12,25 +12,8 @@ from networks.models import ConnectedAccount, Share
 from networks.services.connections import account_refresh
 from networks.services.publishing import MAX_ATTEMPTS, share_publish, shares_publish_due, shares_reconcile_unknown
 from networks.services.sharing import share_direct_create
-from tests.factories import allauth_connection
 from tests.networks.budgets import window_passes
 from tests.networks.helpers import assert_encrypted_at_rest
-
-
-@pytest.fixture
-def x_account(client, employee, x_api):
-    allauth_connection(
-        employee,
-        provider="twitter_oauth2",
-        uid="2244994945",
-        token="x-access-1",
-        refresh="x-refresh-1",
-        expires_in=dt.timedelta(hours=2),
-        extra={"id": "2244994945", "name": "Alice", "username": "alice_x"},
-    )
-    client.force_login(employee)
-    client.get(reverse("networks:accounts"))  # the page moves allauth's tokens into encrypted storage
-    return ConnectedAccount.objects.get(user=employee, network="x")
 
 
 def test_connecting_moves_tokens_out_of_allauth_into_encrypted_storage(x_account):
