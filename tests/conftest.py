@@ -123,3 +123,10 @@ def axe():
         ]
 
     return serious_violations
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that run a private redis-server stop, pause and restart it on real time."""
+    for item in items:
+        if "private_redis" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.real_time)

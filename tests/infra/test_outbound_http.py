@@ -9,7 +9,6 @@ internal network that must never be reached (loopback stays disallowed).
 import datetime as dt
 import gzip
 import ipaddress
-import os
 import socket
 import ssl
 import threading
@@ -558,10 +557,7 @@ def silent(handler):
     time.sleep(3)
 
 
-@pytest.mark.skipif(
-    "faketime" in os.environ.get("LD_PRELOAD", ""),
-    reason="measures real elapsed time; libfaketime's monotonic clock makes the watchdog's timed wait unreliable",
-)
+@pytest.mark.real_time
 def test_a_total_deadline_stops_a_slow_drip_and_a_silent_server(lab, resolver, public):
     resolver["public.example"] = [PUBLIC_IP]
     public.routes["/drip"] = drip
