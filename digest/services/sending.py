@@ -75,6 +75,50 @@ def digests_send_due(
     return result
 
 
+def digest_batches_due(*, now: dt.datetime) -> list[list[int]]:
+    """The user ids due now, cut into batches of DIGEST_BATCH_SIZE: one Celery task each (ids only).
+
+    Two queries. Nothing is claimed here: each batch task claims its own rows, so a batch enqueued
+    twice, or run by two workers, still sends each digest at most once.
+    """
+    due = recipients_due(now=now, window_minutes=settings.DIGEST_SEND_WINDOW_MINUTES)
+    ids = [r.user_id for r in due]
+    size = settings.DIGEST_BATCH_SIZE
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+# One run's facts per worker process: a run's batches share `now`, so a worker serving several of
+# them reads the posts, audiences and weekly board once. Kept for a few minutes at most.
+_RUN_FACTS_TTL_S = 300.0
+_run_facts_cache: dict[str, tuple[float, RunFacts]] = {}
+
+
+def _run_facts_cached(now: dt.datetime) -> RunFacts:
+    key = now.isoformat()
+    hit = _run_facts_cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < _RUN_FACTS_TTL_S:
+        return hit[1]
+    facts = run_facts(now=now)
+    _run_facts_cache.clear()
+    _run_facts_cache[key] = (time.monotonic(), facts)
+    return facts
+
+
+def digest_batch_run(
+    *, user_ids: list[int], now: dt.datetime, sleep: Callable[[float], None] = time.sleep
+) -> RunResult:
+    """One batch task: those of `user_ids` still due at `now` (no row yet, or one left for retry), claimed and sent.
+
+    Safe to run twice, or on two workers at once: the claim lets one of them send each digest.
+    """
+    result = RunResult()
+    due = recipients_due(now=now, window_minutes=settings.DIGEST_SEND_WINDOW_MINUTES, user_ids=user_ids)
+    result.due = len(due)
+    if due:
+        digest_batch_send(facts=_run_facts_cached(now), recipients=due, result=result, sleep=sleep)
+    return result
+
+
 def _claim(recipients: list[Recipient], now: dt.datetime) -> list[tuple[Recipient, DigestSend]]:
     """Claim each recipient's row for their local date; return those this run holds."""
     run = uuid.uuid4().hex
