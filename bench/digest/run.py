@@ -6,12 +6,23 @@ language), 200 live posts, a year of unique clicks on their links scaled up from
 email at 1,000 and at 10,000 employees (the run's few set-up queries reported apart). Ends with one
 JSON line of every figure.
 
+Production-shaped: DEBUG off; the SMTP sink in its own process (bench/digest/sink.py); the run fanned
+out as the beat task does it (digest.tasks.send_due_digests: one batch of user ids per task) and the
+batches run by BENCH_WORKERS (default 2) forked worker processes calling the function the batch task
+calls (digest.services.sending.digest_batch_run). A multiprocessing pool rather than a Celery worker:
+Celery's prefork pool is the same fork-and-call model, and the pool lets each worker count its queries
+exactly, with no broker start-up in the figures. Total time runs from the beat's first query (who is due)
+to the sink's receipt of the last message.
+
 Uses its own database (BENCH_DATABASE_URL, default adv_digest_bench, dropped and created anew).
 """
 
 import json
+import multiprocessing
 import os
 import random
+import secrets
+import subprocess
 import sys
 import time
 import zoneinfo
@@ -25,11 +36,17 @@ DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres:postgre
 EMPLOYEES = int(os.environ.get("BENCH_EMPLOYEES", "10000"))
 POSTS = int(os.environ.get("BENCH_POSTS", "200"))
 CLICK_ROLLUPS = int(os.environ.get("BENCH_CLICK_ROLLUPS", "400000"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 GOAL_S = 120.0
 
 os.environ["DATABASE_URL"] = DATABASE_URL
 os.environ.pop("REDIS_URL", None)
-os.environ.setdefault("DEBUG", "1")
+os.environ["DEBUG"] = "0"  # as in production: no query log, no debug-only checks
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+if not os.environ.get("TOKEN_ENCRYPTION_KEYS"):
+    from cryptography.fernet import Fernet
+
+    os.environ["TOKEN_ENCRYPTION_KEYS"] = Fernet.generate_key().decode()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advocacy.settings")
 
 
@@ -47,13 +64,81 @@ def recreate_database() -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-class Sink:
-    def __init__(self) -> None:
-        self.count = 0
+class SinkProcess:
+    """bench/digest/sink.py in a child process, asked for its count over a pipe."""
 
-    async def handle_DATA(self, server, session, envelope):
-        self.count += 1
-        return "250 OK"
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("sink.py"))],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.port = int(self.proc.stdout.readline())
+
+    def ask(self, command: str) -> str:
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
+
+    def reset(self) -> None:
+        self.ask("reset")
+
+    def count(self) -> tuple[int, float]:
+        count, last = self.ask("count").split()
+        return int(count), float(last)
+
+    def wait_for(self, expected: int, timeout: float = 30.0) -> tuple[int, float]:
+        deadline = time.time() + timeout
+        while True:
+            count, last = self.count()
+            if count >= expected or time.time() > deadline:
+                return count, last
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+# --- Worker processes (forked: they inherit the configured Django, not its DB connections) ---------
+_worker_queries = {"n": 0, "setup": 0, "in_setup": False}
+
+
+def _worker_init() -> None:
+    from django.db import connection
+
+    from digest.services import sending
+
+    original = sending.run_facts
+
+    def run_facts_counted(**kwargs):  # the run's set-up, paid once per worker per run: reported apart
+        _worker_queries["in_setup"] = True
+        try:
+            return original(**kwargs)
+        finally:
+            _worker_queries["in_setup"] = False
+
+    sending.run_facts = run_facts_counted
+
+    def counter(execute, sql, params, many, context):
+        _worker_queries["setup" if _worker_queries["in_setup"] else "n"] += 1
+        return execute(sql, params, many, context)
+
+    connection.execute_wrappers.append(counter)
+
+
+def _worker_batch(args: tuple[list[int], str]) -> tuple[dict, int, int]:
+    """What the batch task does (digest.tasks.send_digest_batch), returning its counts and this batch's queries."""
+    import datetime as dt
+    from dataclasses import asdict
+
+    from digest.services.sending import digest_batch_run
+
+    user_ids, now = args
+    before_n, before_setup = _worker_queries["n"], _worker_queries["setup"]
+    result = digest_batch_run(user_ids=user_ids, now=dt.datetime.fromisoformat(now))
+    return asdict(result), _worker_queries["n"] - before_n, _worker_queries["setup"] - before_setup
 
 
 def seed_people(cursor, first: int, last: int, teams: list[int], locations: list[tuple[int, str]], now) -> None:
@@ -68,7 +153,7 @@ def seed_people(cursor, first: int, last: int, teams: list[int], locations: list
     with cursor.copy(
         "COPY accounts_employeeprofile (user_id, team_id, location_id, job_title, language, time_zone,"
         " digest_opt_in, digest_hour, digest_minute, digest_days, digest_networks, undeliverable_email,"
-        " undeliverable_reason, leaderboard_opt_out, leaderboard_excluded) FROM STDIN"
+        " undeliverable_reason, leaderboard_opt_out, leaderboard_excluded, approval_emails_opt_in) FROM STDIN"
     ) as copy:
         for i in range(first, last + 1):
             location_id, zone = locations[i % len(locations)]
@@ -90,6 +175,7 @@ def seed_people(cursor, first: int, last: int, teams: list[int], locations: list
                     "",
                     rng.random() < 0.02,
                     False,
+                    True,
                 )
             )
     cursor.execute("SELECT setval('accounts_user_id_seq', %s)", [last])
@@ -101,29 +187,21 @@ def main() -> None:
     import django
 
     django.setup()
-    from aiosmtpd.controller import Controller
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, connections
     from django.utils import timezone
 
     from accounts.models import Location, Team
     from campaigns.models import Campaign, PostStatus, PostVariant, SuggestedPost
     from digest.models import DigestSend
-    from digest.services.sending import digests_send_due
+    from digest.services.sending import digest_batches_due
     from leaderboard.services import rebuild
 
     call_command("migrate", verbosity=0)
-    sink = Sink()
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
+    sink = SinkProcess()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
     settings.DIGEST_SMTP_RETRY_DELAYS = (0.1,)
 
     # --- Seed ------------------------------------------------------------------------
@@ -192,33 +270,41 @@ def main() -> None:
 
     def send_all(label: str, user_count: int) -> dict:
         DigestSend.objects.all().delete()
-        queries["n"] = 0
-        sink.count = 0
-        with connection.execute_wrapper(counter):
-            t = time.perf_counter()
-            result = digests_send_due(now=now)
-            elapsed = time.perf_counter() - t
-        total_q = queries["n"]
-        # The run's set-up (who is due, the posts and audiences, the weekly board) is paid once per run.
-        with connection.execute_wrapper(counter):
+        sink.reset()
+        connections.close_all()  # the workers are forked: each opens its own connection
+        context = multiprocessing.get_context("fork")
+        with context.Pool(WORKERS, initializer=_worker_init) as pool:
+            pool.map(int, range(WORKERS))  # the workers are up before the beat fires, as in production
             queries["n"] = 0
-            from digest.selectors import recipients_due, run_facts
-
-            recipients_due(now=now, window_minutes=settings.DIGEST_SEND_WINDOW_MINUTES)
-            run_facts(now=now)
-            setup_q = queries["n"]
-        emails = result.sent
+            with connection.execute_wrapper(counter):
+                t = time.time()
+                # The beat task: who is due, cut into batches of ids, one task each.
+                batches = digest_batches_due(now=now)
+                plan_q = queries["n"]
+                outcomes = pool.map(_worker_batch, [(ids, now.isoformat()) for ids in batches], chunksize=1)
+            sent = sum(o[0]["sent"] for o in outcomes)
+            received, last = sink.wait_for(sent)
+            elapsed = (last if received else time.time()) - t
+        skipped = sum(o[0]["skipped"] for o in outcomes)
+        retry = sum(o[0]["retry"] for o in outcomes)
+        batch_q = sum(o[1] for o in outcomes)
+        worker_setup_q = sum(o[2] for o in outcomes)
+        # The run's set-up (who is due, the beat's query; the posts, audiences and weekly board, once per
+        # worker process) is paid once per run and reported apart; every batch's own queries count per email.
+        setup_q = plan_q + worker_setup_q
+        total_q = setup_q + batch_q
         log(
-            f"{label}: {emails} sent, {result.skipped} skipped, {result.retry} retry, {sink.count} received, "
-            f"{elapsed:.1f} s, {emails / elapsed:.1f} emails/s, {total_q} queries ({setup_q} set-up)"
+            f"{label}: {len(batches)} batches on {WORKERS} workers, {sent} sent, {skipped} skipped, {retry} retry,"
+            f" {received} received, {elapsed:.1f} s, {sent / elapsed:.1f} emails/s, {total_q} queries"
+            f" ({setup_q} set-up)"
         )
         return {
-            "sent": emails,
-            "received": sink.count,
+            "sent": sent,
+            "received": received,
             "seconds": elapsed,
             "queries": total_q,
             "setup_queries": setup_q,
-            "queries_per_email": round((total_q - setup_q) / max(emails, 1), 3),
+            "queries_per_email": round(batch_q / max(sent, 1), 3),
         }
 
     small = send_all("1,000 employees", 1000)
@@ -269,7 +355,7 @@ def main() -> None:
     )
 
     big = send_all(f"{EMPLOYEES:,} employees", EMPLOYEES)
-    controller.stop()
+    sink.stop()
 
     load = os.getloadavg()
     figures = {
@@ -287,6 +373,8 @@ def main() -> None:
         "setup_queries_10k": big["setup_queries"],
         "emails_per_s_1k": round(small["sent"] / small["seconds"], 1),
         "batch_size": settings.DIGEST_BATCH_SIZE,
+        "workers": WORKERS,
+        "debug": settings.DEBUG,
         "load_avg_1m": round(load[0], 2),
         "load_avg_5m": round(load[1], 2),
         "bench_total_s": round(time.perf_counter() - started, 1),
