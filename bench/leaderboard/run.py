@@ -91,11 +91,13 @@ def main() -> None:
                 copy.write_row((i, "!", False, f"First{i}", f"Last{i}", False, True, now, f"e{i}@bench.example"))
         with cursor.copy(
             "COPY accounts_employeeprofile (user_id, team_id, job_title, language, time_zone, digest_opt_in,"
-            " digest_hour, leaderboard_opt_out, leaderboard_excluded) FROM STDIN"
+            " digest_hour, digest_minute, digest_days, digest_networks, undeliverable_email, undeliverable_reason,"
+            " approval_emails_opt_in, leaderboard_opt_out, leaderboard_excluded) FROM STDIN"
         ) as copy:
             for i in range(1, EMPLOYEES + 1):
                 copy.write_row(
-                    (i, team_ids[i % TEAMS], "", "en", "UTC", True, 8, rng.random() < 0.02, rng.random() < 0.005)
+                    (i, team_ids[i % TEAMS], "", "en", "UTC", True, 8, 0, "[0, 1, 2, 3, 4]", "[]", "", "", True)
+                    + (rng.random() < 0.02, rng.random() < 0.005)
                 )
         cursor.execute("SELECT setval('accounts_user_id_seq', %s)", [EMPLOYEES])
         # Skewed activity (a few very active advocates), a mix of actions, spread over a year.
