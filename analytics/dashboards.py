@@ -284,8 +284,6 @@ def recommendation_for_user(*, user_id: int, today: dt.date, time_zone: str = "U
     networks = by_network(scope)
     shares = sum(row["shares"] for row in networks)
     unique_clicks = sum(row["unique_clicks"] for row in networks)
-    if shares < MIN_SHARES or unique_clicks < MIN_CLICKS:
-        return Recommendation(enough_data=False, shares=shares, unique_clicks=unique_clicks)
     candidates = [row for row in networks if row["shares"] >= 1 and row["clicks_per_share"] is not None]
     best = max(candidates, key=lambda row: (row["clicks_per_share"], row["unique_clicks"]), default=None)
     since = dt.datetime.combine(scope.start, dt.time.min, tzinfo=organisation_tz())
@@ -299,7 +297,7 @@ def recommendation_for_user(*, user_id: int, today: dt.date, time_zone: str = "U
         local = hour.astimezone(zone).hour
         hours[local] = hours.get(local, 0) + n
     best_hour = max(hours, key=lambda h: (hours[h], -h)) if hours else None
-    topics = (
+    topics = list(
         rows(scope)
         .exclude(post__topics=None)
         .values("post__topics__name")
@@ -307,6 +305,8 @@ def recommendation_for_user(*, user_id: int, today: dt.date, time_zone: str = "U
         .filter(n__gt=0)
         .order_by("-n", "post__topics__name")[:3]
     )
+    if shares < MIN_SHARES or unique_clicks < MIN_CLICKS:  # after the queries: the same count either way
+        return Recommendation(enough_data=False, shares=shares, unique_clicks=unique_clicks)
     return Recommendation(
         enough_data=True,
         best_network=best["label"] if best else None,
