@@ -23,6 +23,7 @@ ADMIN_APPS = (
     "networks",
     "analytics",
     "leaderboard",
+    "dashboard",
     "django_celery_beat",
     "account",
     "socialaccount",

@@ -6,6 +6,8 @@ Imported at the bottom of analytics/models.py so the models belong to the analyt
 from django.conf import settings
 from django.db import models
 
+from campaigns.networks import Network
+
 CLICK_FIELDS = ("clicks", "unique_clicks", "self_clicks", "previews", "filtered")
 SHARE_FIELDS = ("shares_direct", "shares_scheduled", "shares_dialog")
 ENGAGEMENT_FIELDS = ("likes", "reposts", "replies", "quotes", "impressions")
@@ -78,7 +80,13 @@ class EarnedMediaRate(models.Model):
     A network without a row uses the row with an empty network (the default), if any; none means no estimate.
     """
 
-    network = models.CharField(max_length=16, blank=True, unique=True, help_text="Empty: the default for all.")
+    network = models.CharField(
+        max_length=16,
+        blank=True,
+        unique=True,
+        choices=[("", "Default (every network without its own rate)"), *Network.choices],
+        help_text="Empty: the default for all.",
+    )
     cost_per_click = models.DecimalField("CPC", max_digits=8, decimal_places=2, default=0)
     cost_per_mille = models.DecimalField("CPM", max_digits=8, decimal_places=2, default=0)
     currency = models.CharField(max_length=3, default="EUR")
