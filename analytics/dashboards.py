@@ -107,6 +107,14 @@ def networks_with_engagement() -> set[str]:
     return found
 
 
+def engagement_measured(row: dict) -> bool:
+    """Engagement was measured for these rows: a direct share (only those are looked up on the network) or a
+    measured change. Otherwise it is "unavailable", not 0: share dialogs leave no post we could read."""
+    return bool(
+        row.get("shares_direct") or row.get("shares_scheduled") or any(row.get(name) for name in ENGAGEMENT_FIELDS)
+    )
+
+
 def totals_with_previous(scope: Scope) -> tuple[dict[str, int], dict[str, int]]:
     """Summed figures for the scope and for the period before, plus active advocates. One query."""
     previous = scope.previous()
@@ -142,7 +150,7 @@ def by_network(scope: Scope) -> list[dict]:
     for row in found:
         row["label"] = labels.get(row["network"], row["network"])
         row["shares"] = sum(row[name] for name in SHARE_FIELDS)
-        row["engagement_available"] = row["network"] in engaged
+        row["engagement_available"] = row["network"] in engaged and engagement_measured(row)
         row["interactions"] = sum(row[name] for name in INTERACTIONS) if row["engagement_available"] else None
         if not row["engagement_available"]:
             for name in ENGAGEMENT_FIELDS:
@@ -181,10 +189,15 @@ def top(scope: Scope, *, by: str, limit: int = 10, exclude_null: bool = True) ->
             advocates=Count("user_id", distinct=True),
             interactions=Sum("likes") + Sum("reposts") + Sum("replies") + Sum("quotes"),
             impressions=Sum("impressions"),
+            direct_shares=Sum("shares_direct") + Sum("shares_scheduled"),
         )
         .order_by("-unique_clicks", "-shares", by)[:limit]
     )
-    return list(found)
+    result = list(found)
+    for row in result:
+        if not (row["direct_shares"] or row["interactions"] or row["impressions"]):
+            row["interactions"] = row["impressions"] = None  # nothing was measured: unavailable, not 0
+    return result
 
 
 def per_user(scope: Scope, *, user_ids: list[int] | None = None) -> dict[int, dict]:
@@ -216,7 +229,7 @@ def post_link_figures(*, user_id: int, post_ids: list[int]) -> dict[int, list[di
     result: dict[int, list[dict]] = {post_id: [] for post_id in post_ids}
     for row in found:
         row["label"] = labels.get(row["network"], row["network"])
-        row["engagement_available"] = row["network"] in engaged
+        row["engagement_available"] = row["network"] in engaged and engagement_measured(row)
         row["interactions"] = sum(row[name] for name in INTERACTIONS) if row["engagement_available"] else None
         result[row["post_id"]].append(row)
     return result

@@ -24,8 +24,15 @@ def _clean(svg: str, *, title: str, chart_id: str) -> SafeString:
     svg = _COMMENT.sub("", _SCRIPT.sub("", _STYLE.sub("", svg)))
     svg = _INLINE_STYLE.sub("", svg)
     svg = _ID.sub(f'id="{chart_id}" role="img" aria-labelledby="{chart_id}-title"', svg, count=1)
+    svg = svg.replace("<title>Pygal</title>", "")
     svg = svg.replace("<defs>", f'<title id="{chart_id}-title">{escape(title)}</title><defs>', 1)
     return mark_safe(svg)  # noqa: S308 (pygal's own markup, labels escaped by pygal, title by us)
+
+
+def _integer_ticks(top: int) -> list[int]:
+    """Whole numbers for counts (no 0.2 clicks), about five ticks."""
+    step = max(1, -(-top // 5))
+    return list(range(0, max(top, 1) + step, step))
 
 
 def daily_lines(*, title: str, chart_id: str, dates: list[dt.date], series: dict[str, list[int]]) -> SafeString:
@@ -36,7 +43,7 @@ def daily_lines(*, title: str, chart_id: str, dates: list[dt.date], series: dict
         disable_xml_declaration=True,
         explicit_size=False,
         width=800,
-        height=320,
+        height=340,
         show_legend=True,
         legend_at_bottom=True,
         legend_at_bottom_columns=4,
@@ -46,14 +53,14 @@ def daily_lines(*, title: str, chart_id: str, dates: list[dt.date], series: dict
         truncate_label=-1,
         dots_size=3,
         include_x_axis=True,
-        min_scale=2,
-        max_scale=6,
         print_values=False,
+        legend_box_size=14,
         no_data_text="No clicks in this period",
         margin=12,
         spacing=12,
     )
     chart.x_labels = [f"{day:%d %b}" for day in dates]
+    chart.y_labels = _integer_ticks(max((max(values) for values in series.values()), default=0))
     for name, values in series.items():
         chart.add(name, values)
     return _clean(chart.render(is_unicode=True), title=title, chart_id=chart_id)
@@ -76,5 +83,6 @@ def horizontal_bars(*, title: str, chart_id: str, rows: list[tuple[str, int]]) -
         margin=12,
     )
     chart.x_labels = [label for label, _ in rows]
+    chart.y_labels = _integer_ticks(max((value for _, value in rows), default=0))
     chart.add(title, [value for _, value in rows])
     return _clean(chart.render(is_unicode=True), title=title, chart_id=chart_id)

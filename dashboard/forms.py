@@ -19,8 +19,12 @@ class PeriodForm(forms.Form):
 
     default_period = "week"
 
-    def __init__(self, *args, today: dt.date, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *, today: dt.date, default_period: str | None = None, **kwargs):
+        self.default_period = default_period or self.default_period
+        if data is not None and not any(data.get(name) for name in ("period", "start", "end")):
+            data = data.copy()
+            data["period"] = self.default_period  # the menu shows the period the figures are for
+        super().__init__(data, **kwargs)
         self.today = today
 
     def clean(self):

@@ -8,6 +8,7 @@ Each page builds its tables as `Table`s; the template renders them (templates/da
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.http import StreamingHttpResponse
 from django.utils.text import slugify
@@ -32,7 +33,16 @@ class Table:
     rows: list[list] = field(default_factory=list)
     empty: str = "Nothing here yet."
     note: str = ""
-    numeric_from: int = 1  # columns from this index on are numbers (right-aligned)
+
+    @property
+    def numeric_columns(self) -> set[int]:
+        """Columns whose every value is a number or unavailable (right-aligned), never the first."""
+        found = set()
+        for index in range(1, len(self.columns)):
+            values = [row[index] for row in self.rows if row[index] is not None]
+            if all(isinstance(value, int | float | Decimal) for value in values):
+                found.add(index)
+        return found
 
 
 class _Echo:

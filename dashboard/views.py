@@ -66,16 +66,16 @@ def _figures(current: dict, before: dict, *, engagement: bool = True) -> list[Fi
             "Unique clicks",
             current["unique_clicks"],
             previous=before["unique_clicks"],
-            note="first visit of a reader that day; not your own",
+            note="first visit of a reader that day; not the sharer's own",
         ),
         Figure(
             "Link previews",
             current["previews"],
             previous=before["previews"],
-            note="networks fetching your link for a card",
+            note="networks fetching the link for a card",
         ),
     ]
-    if engagement:
+    if engagement and dashboards.engagement_measured(current):
         figures += [
             Figure(
                 "Interactions",
@@ -86,6 +86,12 @@ def _figures(current: dict, before: dict, *, engagement: bool = True) -> list[Fi
             Figure(
                 "Views", current["impressions"], previous=before["impressions"], note="where the network reports them"
             ),
+        ]
+    elif engagement:
+        note = "no direct share on a network that reports engagement in this period (share dialogs cannot be read)"
+        figures += [
+            Figure("Interactions", None, kind="unavailable", note=note),
+            Figure("Views", None, kind="unavailable", note=note),
         ]
     return figures
 
@@ -407,9 +413,7 @@ def programme_campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
     chart, daily = _chart(scope, chart_id="campaign-chart", title=f"Unique clicks per day for {campaign.name}")
     audience_ids = set(selectors.campaign_audience(campaign=campaign).values_list("pk", flat=True))
     funnel = selectors.campaign_funnel(campaign=campaign, scope=scope, audience_ids=audience_ids)
-    funnel_table = Table(
-        "funnel", "Funnel: suggested → opened → shared → clicked", ["Step", "People", "Meaning"], numeric_from=1
-    )
+    funnel_table = Table("funnel", "Funnel: suggested → opened → shared → clicked", ["Step", "People", "Meaning"])
     funnel_table.rows = [[step.label, step.people, step.note] for step in funnel]
     shared = dashboards.people_who_shared(scope)
     variants = _network_table(networks, slug="variants")
@@ -469,8 +473,7 @@ def programme_post(request: HttpRequest, post_id: int) -> HttpResponse:
 def programme_team(request: HttpRequest, team_id: int) -> HttpResponse:
     _staff(request)
     team = get_object_or_404(Team, pk=team_id)
-    form = PeriodForm(request.GET, today=_today())
-    form.default_period = "30d"
+    form = PeriodForm(request.GET, today=_today(), default_period="30d")
     context: dict = {"form": form, "team": team, "tables": []}
     if not form.is_valid():
         return render(request, "dashboard/team.html", context, status=400)

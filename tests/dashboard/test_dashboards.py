@@ -299,3 +299,15 @@ def test_query_count_stays_the_same_as_data_grows(client, world):
         client.force_login(user)
         for url in pages:
             assert len(page_queries(client, url)) == before[url], url
+
+
+def test_dialog_shares_on_a_network_with_metrics_show_engagement_unavailable_not_zero(client, db):
+    person = UserFactory()
+    dialog_share(person, SuggestedPostFactory(), network="bluesky")  # Bluesky reports engagement, but not for this
+    rollup_shares_sync()
+    client.force_login(person)
+    response = client.get("/me/impact/")
+    figures = {f.label: f for f in response.context["figures"]}
+    assert figures["Interactions"].kind == "unavailable" and figures["Interactions"].value is None
+    networks = next(t for t in response.context["tables"] if t.slug == "networks")
+    assert networks.rows[0][0] == "Bluesky" and networks.rows[0][5:] == [None] * 5
