@@ -55,6 +55,7 @@ def daily_lines(*, title: str, chart_id: str, dates: list[dt.date], series: dict
         include_x_axis=True,
         print_values=False,
         legend_box_size=14,
+        margin_bottom=28,  # room for the legend at the size app.css gives it
         no_data_text="No clicks in this period",
         margin=12,
         spacing=12,
@@ -82,6 +83,7 @@ def horizontal_bars(*, title: str, chart_id: str, rows: list[tuple[str, int]]) -
         no_data_text="Nothing yet",
         margin=12,
     )
+    rows = list(reversed(rows))  # pygal draws the first bar at the bottom: the first row reads at the top
     chart.x_labels = [label for label, _ in rows]
     chart.y_labels = _integer_ticks(max((value for _, value in rows), default=0))
     chart.add(title, [value for _, value in rows])
