@@ -52,6 +52,7 @@ def daily_lines(*, title: str, chart_id: str, dates: list[dt.date], series: dict
         x_labels_major_count=min(len(dates), 7),
         truncate_label=-1,
         dots_size=3,
+        show_dots=len(dates) <= 62,
         include_x_axis=True,
         print_values=False,
         legend_box_size=14,

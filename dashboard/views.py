@@ -158,10 +158,29 @@ def _unavailable_networks() -> list[str]:
     return [label for value, label in Network.choices if value not in engaged]
 
 
+def _bucketed(dates: list[dt.date], series: dict[str, list[int]]) -> tuple[list[dt.date], dict[str, list[int]], str]:
+    """Days for up to two months, weeks up to about a year, else 30-day steps: a chart stays readable (and
+    quick to draw) whatever the range."""
+    step, unit = (1, "day") if len(dates) <= 62 else (7, "week") if len(dates) <= 400 else (30, "30 days")
+    if step == 1:
+        return dates, series, unit
+    starts = dates[::step]
+    return (
+        starts,
+        {name: [sum(values[i : i + step]) for i in range(0, len(values), step)] for name, values in series.items()},
+        unit,
+    )
+
+
 def _chart(scope: Scope, *, chart_id: str, title: str) -> tuple[object, Table]:
-    dates, series = dashboards.series_by_network(scope)
+    dates, series, unit = _bucketed(*dashboards.series_by_network(scope))
+    title = title.replace("per day", f"per {unit}")
     svg = charts.daily_lines(title=title, chart_id=chart_id, dates=dates, series=series) if series else None
-    return svg, _daily_table(dates, series)
+    table = _daily_table(dates, series)
+    if unit != "day":
+        table.caption = f"Unique clicks per {unit}, by network"
+        table.columns[0] = f"{unit.capitalize()} from" if unit == "week" else "From"
+    return svg, table
 
 
 # --- My impact ----------------------------------------------------------------------------------------------
