@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, Q, QuerySet, Sum
 
 from campaigns.networks import Network
 from networks.providers import get_provider
@@ -121,7 +121,7 @@ def totals_with_previous(scope: Scope) -> tuple[dict[str, int], dict[str, int]]:
     base = DailyRollup.objects.filter(_filter(scope, dates=False), day__gte=previous.start, day__lte=scope.end)
     now_q, before_q = Q(day__gte=scope.start), Q(day__lt=scope.start)
     shared = Q(shares_direct__gt=0) | Q(shares_scheduled__gt=0) | Q(shares_dialog__gt=0)
-    aggregates = {}
+    aggregates: dict[str, Aggregate] = {}
     for prefix, period in (("now__", now_q), ("prev__", before_q)):
         for name in TOTAL_FIELDS:
             aggregates[prefix + name] = Sum(name, filter=period)

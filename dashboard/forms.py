@@ -27,8 +27,8 @@ class PeriodForm(forms.Form):
         super().__init__(data, **kwargs)
         self.today = today
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict:
+        data = super().clean() or {}
         period = data.get("period") or ""
         start, end = data.get("start"), data.get("end")
         if (start or end) and period in ("", "custom"):

@@ -7,17 +7,19 @@ dashboard.selectors, and render; `?export=<table>` streams any table of the page
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from accounts.models import Team
+from accounts.models import Team, User
 from analytics import dashboards
 from analytics.dashboards import ENGAGEMENT_FIELDS, Figure, Scope
 from analytics.rollups import rollup_day
@@ -49,7 +51,7 @@ def _staff(request: HttpRequest) -> None:
         raise PermissionDenied("Programme analytics are for admins and content managers.")
 
 
-def _export_or_render(request, template: str, context: dict, *, prefix: str, status: int = 200) -> HttpResponse:
+def _export_or_render(request, template: str, context: dict, *, prefix: str, status: int = 200) -> HttpResponseBase:
     wanted = request.GET.get("export")
     if wanted:
         for table in context.get("tables", []):
@@ -187,9 +189,9 @@ def _chart(scope: Scope, *, chart_id: str, title: str) -> tuple[object, Table]:
 
 
 @login_required
-def my_impact(request: HttpRequest) -> HttpResponse:
+def my_impact(request: HttpRequest) -> HttpResponseBase:
     """The employee's own figures: always their own id, never one from the request."""
-    user = request.user
+    user = cast(User, request.user)  # login_required
     form = PeriodForm(request.GET, today=_today())
     context: dict = {"form": form, "tables": []}
     if not form.is_valid():
@@ -321,7 +323,7 @@ def _emv_figure(networks: list[dict]) -> Figure:
 
 
 @login_required
-def programme_overview(request: HttpRequest) -> HttpResponse:
+def programme_overview(request: HttpRequest) -> HttpResponseBase:
     _staff(request)
     form = ProgrammeForm(request.GET, today=_today())
     context: dict = {"form": form, "tables": []}
@@ -421,7 +423,7 @@ def _not_shared_table(audience_ids: set[int], shared: set[int]) -> Table:
 
 
 @login_required
-def programme_campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def programme_campaign(request: HttpRequest, campaign_id: int) -> HttpResponseBase:
     _staff(request)
     campaign = get_object_or_404(
         Campaign.objects.prefetch_related("audience_teams", "audience_locations"), pk=campaign_id
@@ -464,7 +466,7 @@ def programme_campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 @login_required
-def programme_post(request: HttpRequest, post_id: int) -> HttpResponse:
+def programme_post(request: HttpRequest, post_id: int) -> HttpResponseBase:
     _staff(request)
     post = get_object_or_404(SuggestedPost.objects.select_related("campaign"), pk=post_id)
     start = rollup_day(min(post.publish_at, post.campaign.starts_at))
@@ -489,7 +491,7 @@ def programme_post(request: HttpRequest, post_id: int) -> HttpResponse:
 
 
 @login_required
-def programme_team(request: HttpRequest, team_id: int) -> HttpResponse:
+def programme_team(request: HttpRequest, team_id: int) -> HttpResponseBase:
     _staff(request)
     team = get_object_or_404(Team, pk=team_id)
     form = PeriodForm(request.GET, today=_today(), default_period="30d")
