@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Aggregate, Count, Q, QuerySet, Sum
 
 from campaigns.networks import Network
@@ -115,44 +116,86 @@ def engagement_measured(row: dict) -> bool:
     )
 
 
-def totals_with_previous(scope: Scope) -> tuple[dict[str, int], dict[str, int]]:
-    """Summed figures for the scope and for the period before, plus active advocates. One query."""
+GROUPINGS = ("network", "campaign_id", "post_id", "user_id", "team_id")
+GROUP_LIMIT = 50  # the longest list a page shows (teams on a campaign page); the top lists show 10
+
+
+class Facts:
+    """The scope's totals and its groups (per network, and the top campaigns, posts, advocates and teams) in
+    ONE statement: the scope's rows are read once (a CTE) and grouped five ways (UNION ALL), so a page scans
+    the rollups once for all of its blocks, and only a few hundred summed rows leave the database."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self._groups: dict[str, list[dict]] | None = None
+
+    def _load(self) -> dict[str, list[dict]]:
+        dims = ("user_id", "post_id", "campaign_id", "team_id", "network")
+        columns = (*dims, *TOTAL_FIELDS)
+        # Summed per link first (a few thousand rows for a month of the whole programme), then grouped five ways.
+        per_link = rows(self.scope).values_list(*dims).annotate(**{f"s_{name}": Sum(name) for name in TOTAL_FIELDS})
+        inner_sql, params = per_link.order_by().query.sql_with_params()
+        shares = "shares_direct + shares_scheduled + shares_dialog"
+        sums = ", ".join(f"SUM({name})" for name in TOTAL_FIELDS)
+        advocates = f"COUNT(DISTINCT CASE WHEN {shares} > 0 THEN user_id END)"
+        posts = f"COUNT(DISTINCT CASE WHEN {shares} > 0 THEN post_id END)"
+        measures = f"{sums}, {advocates}, {posts}, COUNT(DISTINCT user_id)"
+        grouped_measures = f"{sums}, 0, 0, COUNT(DISTINCT user_id)"  # advocates per group: people with rows
+        no_int, no_text = "CAST(NULL AS BIGINT)", "CAST(NULL AS VARCHAR(16))"  # one type per column in the union
+        arms = [f"SELECT 'total', {no_int}, {no_text}, {measures} FROM r"]  # noqa: S608 (our names; values are params)
+        for by in GROUPINGS:
+            keys = f"{no_int}, {by}" if by == "network" else f"{by}, {no_text}"
+            order = f"SUM(unique_clicks) DESC, SUM({shares}) DESC, {by}"
+            grouped = (
+                f"SELECT '{by}', {keys}, {grouped_measures} FROM r GROUP BY {by} ORDER BY {order} LIMIT {GROUP_LIMIT}"  # noqa: S608
+            )
+            arms.append(f"SELECT * FROM ({grouped}) AS top_{by}")  # noqa: S608 (our names)
+        sql = f"WITH r ({', '.join(columns)}) AS ({inner_sql}) " + " UNION ALL ".join(arms)
+        groups: dict[str, list[dict]] = {"total": [], **{by: [] for by in GROUPINGS}}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for kind, key_int, key_text, *values in cursor.fetchall():
+                row = dict(zip((*TOTAL_FIELDS, "advocates", "posts", "people"), (v or 0 for v in values), strict=True))
+                row["shares"] = row["shares_direct"] + row["shares_scheduled"] + row["shares_dialog"]
+                row["direct_shares"] = row["shares_direct"] + row["shares_scheduled"]
+                row["interactions"] = row["likes"] + row["reposts"] + row["replies"] + row["quotes"]
+                if kind != "total":
+                    row[kind] = key_text if kind == "network" else key_int
+                groups[kind].append(row)
+        return groups
+
+    def groups(self, kind: str) -> list[dict]:
+        if self._groups is None:
+            self._groups = self._load()
+        return self._groups[kind]
+
+
+def totals_with_previous(scope: Scope, facts: Facts | None = None) -> tuple[dict[str, int], dict[str, int]]:
+    """Summed figures (and active advocates) for the scope and for the period before. Two queries."""
+    current = dict((facts or Facts(scope)).groups("total")[0])
     previous = scope.previous()
-    base = DailyRollup.objects.filter(_filter(scope, dates=False), day__gte=previous.start, day__lte=scope.end)
-    now_q, before_q = Q(day__gte=scope.start), Q(day__lt=scope.start)
     shared = Q(shares_direct__gt=0) | Q(shares_scheduled__gt=0) | Q(shares_dialog__gt=0)
-    aggregates: dict[str, Aggregate] = {}
-    for prefix, period in (("now__", now_q), ("prev__", before_q)):
-        for name in TOTAL_FIELDS:
-            aggregates[prefix + name] = Sum(name, filter=period)
-        aggregates[prefix + "advocates"] = Count("user_id", filter=period & shared, distinct=True)
-        aggregates[prefix + "posts"] = Count("post_id", filter=period & shared, distinct=True)
-    result = base.aggregate(**aggregates)
-    current = {key.removeprefix("now__"): result[key] or 0 for key in aggregates if key.startswith("now__")}
-    before = {key.removeprefix("prev__"): result[key] or 0 for key in aggregates if key.startswith("prev__")}
-    for figures in (current, before):
-        figures["shares"] = sum(figures[name] for name in SHARE_FIELDS)
-        figures["interactions"] = sum(figures[name] for name in INTERACTIONS)
+    aggregates: dict[str, Aggregate] = {f"sum_{name}": Sum(name) for name in TOTAL_FIELDS}  # no alias = a field
+    aggregates["sum_advocates"] = Count("user_id", filter=shared, distinct=True)
+    aggregates["sum_posts"] = Count("post_id", filter=shared, distinct=True)
+    before = {key.removeprefix("sum_"): value or 0 for key, value in rows(previous).aggregate(**aggregates).items()}
+    before["shares"] = sum(before[name] for name in SHARE_FIELDS)
+    before["interactions"] = sum(before[name] for name in INTERACTIONS)
     return current, before
 
 
-def by_network(scope: Scope) -> list[dict]:
-    """Per network: shares by route, clicks, engagement (None where the network gives none). One query."""
+def by_network(scope: Scope, facts: Facts | None = None) -> list[dict]:
+    """Per network: shares by route, clicks, engagement (None where nothing was measured or the network gives
+    none). From the scope's facts."""
     engaged = networks_with_engagement()
     labels = dict(Network.choices)
-    found = (
-        rows(scope)
-        .values("network")
-        .annotate(**{name: Sum(name) for name in TOTAL_FIELDS})
-        .order_by("-unique_clicks", "network")
-    )
     result = []
-    for row in found:
+    for found in (facts or Facts(scope)).groups("network"):
+        row = dict(found)
         row["label"] = labels.get(row["network"], row["network"])
-        row["shares"] = sum(row[name] for name in SHARE_FIELDS)
         row["engagement_available"] = row["network"] in engaged and engagement_measured(row)
-        row["interactions"] = sum(row[name] for name in INTERACTIONS) if row["engagement_available"] else None
         if not row["engagement_available"]:
+            row["interactions"] = None
             for name in ENGAGEMENT_FIELDS:
                 row[name] = None
         row["clicks_per_share"] = round(row["unique_clicks"] / row["shares"], 1) if row["shares"] else None
@@ -175,45 +218,36 @@ def series_by_network(scope: Scope, *, field_name: str = "unique_clicks") -> tup
     return dates, series
 
 
-def top(scope: Scope, *, by: str, limit: int = 10, exclude_null: bool = True) -> list[dict]:
-    """Top `by` (user_id, post_id, campaign_id, team_id, network) by unique clicks, then shares. One query."""
-    qs = rows(scope)
-    if exclude_null:
-        qs = qs.exclude(**{by: None})
-    found = (
-        qs.values(by)
-        .annotate(
-            unique_clicks=Sum("unique_clicks"),
-            clicks=Sum("clicks"),
-            shares=Sum("shares_direct") + Sum("shares_scheduled") + Sum("shares_dialog"),
-            advocates=Count("user_id", distinct=True),
-            interactions=Sum("likes") + Sum("reposts") + Sum("replies") + Sum("quotes"),
-            impressions=Sum("impressions"),
-            direct_shares=Sum("shares_direct") + Sum("shares_scheduled"),
-        )
-        .order_by("-unique_clicks", "-shares", by)[:limit]
-    )
-    result = list(found)
-    for row in result:
+def top(scope: Scope, *, by: str, limit: int = 10, exclude_null: bool = True, facts: Facts | None = None) -> list[dict]:
+    """Top `by` (campaign_id, post_id, user_id, team_id) by unique clicks, then shares, with shares, advocates,
+    interactions and views (None when nothing was measured). From the scope's facts."""
+    result = []
+    for found in (facts or Facts(scope)).groups(by):
+        if found[by] is None and exclude_null:
+            continue
+        row = dict(found)
+        row["advocates"] = row["people"]
         if not (row["direct_shares"] or row["interactions"] or row["impressions"]):
             row["interactions"] = row["impressions"] = None  # nothing was measured: unavailable, not 0
-    return result
+        result.append(row)
+    return result[:limit]
 
 
-def per_user(scope: Scope, *, user_ids: list[int] | None = None) -> dict[int, dict]:
-    """Shares and unique clicks per employee (all of them, or those given). One query."""
-    qs = rows(scope)
-    if user_ids is not None:
-        qs = qs.filter(user_id__in=user_ids)
-    found = qs.values("user_id").annotate(
-        shares=Sum("shares_direct") + Sum("shares_scheduled") + Sum("shares_dialog"), unique_clicks=Sum("unique_clicks")
+def per_user(scope: Scope) -> dict[int, dict]:
+    """Shares and unique clicks of every employee with rows in the scope (a campaign's or a team's). One query."""
+    found = (
+        rows(scope)
+        .values("user_id")
+        .annotate(
+            shares=Sum("shares_direct") + Sum("shares_scheduled") + Sum("shares_dialog"),
+            unique_clicks=Sum("unique_clicks"),
+        )
     )
     return {row["user_id"]: row for row in found}
 
 
 def people_who_shared(scope: Scope) -> set[int]:
-    shared = Q(shares_direct__gt=0) | Q(shares_scheduled__gt=0) | Q(shares_dialog__gt=0)
-    return set(rows(scope).filter(shared).values_list("user_id", flat=True).distinct())
+    return {user_id for user_id, row in per_user(scope).items() if row["shares"]}
 
 
 def post_link_figures(*, user_id: int, post_ids: list[int]) -> dict[int, list[dict]]:

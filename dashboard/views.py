@@ -197,10 +197,11 @@ def my_impact(request: HttpRequest) -> HttpResponseBase:
     if not form.is_valid():
         return render(request, "dashboard/my_impact.html", context, status=400)
     scope = form.scope(user_id=user.pk)
-    current, before = dashboards.totals_with_previous(scope)
-    networks = dashboards.by_network(scope)
+    facts = dashboards.Facts(scope)
+    current, before = dashboards.totals_with_previous(scope, facts)
+    networks = dashboards.by_network(scope, facts)
     chart, daily = _chart(scope, chart_id="impact-chart", title="My unique clicks per day, by network")
-    top_posts = dashboards.top(scope, by="post_id", limit=5)
+    top_posts = dashboards.top(scope, by="post_id", limit=5, facts=facts)
     post_ids = [row["post_id"] for row in top_posts]
     posts = SuggestedPost.objects.in_bulk(post_ids)
     links = dashboards.post_link_figures(user_id=user.pk, post_ids=post_ids)
@@ -267,12 +268,12 @@ class Named:
     url: str
 
 
-def _top_tables(scope: Scope, *, kinds: tuple[str, ...]) -> list[Table]:
+def _top_tables(scope: Scope, *, kinds: tuple[str, ...], facts: dashboards.Facts) -> list[Table]:
     """Top campaigns / posts / advocates / teams tables, with names (one query each, plus one per name kind)."""
     tables = []
     for kind in kinds:
         by = {"campaigns": "campaign_id", "posts": "post_id", "advocates": "user_id", "teams": "team_id"}[kind]
-        found = dashboards.top(scope, by=by)
+        found = dashboards.top(scope, by=by, facts=facts)
         ids = [row[by] for row in found]
         if kind == "campaigns":
             labels = {
@@ -331,9 +332,10 @@ def programme_overview(request: HttpRequest) -> HttpResponseBase:
         return render(request, "dashboard/programme.html", context, status=400)
     filters = form.filters()
     scope = form.scope(**filters)
-    current, before = dashboards.totals_with_previous(scope)
+    facts = dashboards.Facts(scope)
+    current, before = dashboards.totals_with_previous(scope, facts)
     people = selectors.audience(team_id=filters["team_id"], location_id=filters["location_id"]).count()
-    networks = dashboards.by_network(scope)
+    networks = dashboards.by_network(scope, facts)
     chart, daily = _chart(scope, chart_id="programme-chart", title="Unique clicks per day, by network")
     participation = round(100 * current["advocates"] / people) if people else None
     context.update(
@@ -355,7 +357,7 @@ def programme_overview(request: HttpRequest) -> HttpResponseBase:
         chart=chart,
         tables=[
             _network_table(networks),
-            *_top_tables(scope, kinds=("campaigns", "posts", "advocates", "teams")),
+            *_top_tables(scope, kinds=("campaigns", "posts", "advocates", "teams"), facts=facts),
             daily,
         ],
         freshness=_freshness(),
@@ -392,8 +394,8 @@ def _goal(campaign: Campaign, totals: dict) -> dict:
     }
 
 
-def _team_table(scope: Scope) -> Table:
-    found = dashboards.top(scope, by="team_id", limit=50, exclude_null=False)
+def _team_table(scope: Scope, facts: dashboards.Facts) -> Table:
+    found = dashboards.top(scope, by="team_id", limit=50, exclude_null=False, facts=facts)
     labels = selectors.team_names(team_ids=[row["team_id"] for row in found if row["team_id"]])
     table = Table(
         "teams",
@@ -429,8 +431,9 @@ def programme_campaign(request: HttpRequest, campaign_id: int) -> HttpResponseBa
         Campaign.objects.prefetch_related("audience_teams", "audience_locations"), pk=campaign_id
     )
     scope = _campaign_scope(campaign)
-    current, before = dashboards.totals_with_previous(scope)
-    networks = dashboards.by_network(scope)
+    facts = dashboards.Facts(scope)
+    current, before = dashboards.totals_with_previous(scope, facts)
+    networks = dashboards.by_network(scope, facts)
     chart, daily = _chart(scope, chart_id="campaign-chart", title=f"Unique clicks per day for {campaign.name}")
     audience_ids = set(selectors.campaign_audience(campaign=campaign).values_list("pk", flat=True))
     funnel = selectors.campaign_funnel(campaign=campaign, scope=scope, audience_ids=audience_ids)
@@ -441,8 +444,8 @@ def programme_campaign(request: HttpRequest, campaign_id: int) -> HttpResponseBa
     variants.caption = "Per-network variants compared"
     tables = [
         variants,
-        _team_table(scope),
-        *_top_tables(scope, kinds=("posts", "advocates")),
+        _team_table(scope, facts),
+        *_top_tables(scope, kinds=("posts", "advocates"), facts=facts),
         funnel_table,
         _not_shared_table(audience_ids, shared),
         daily,
@@ -471,8 +474,9 @@ def programme_post(request: HttpRequest, post_id: int) -> HttpResponseBase:
     post = get_object_or_404(SuggestedPost.objects.select_related("campaign"), pk=post_id)
     start = rollup_day(min(post.publish_at, post.campaign.starts_at))
     scope = Scope(start=start, end=max(start, _today()), post_id=post.pk)
-    current, before = dashboards.totals_with_previous(scope)
-    networks = dashboards.by_network(scope)
+    facts = dashboards.Facts(scope)
+    current, before = dashboards.totals_with_previous(scope, facts)
+    networks = dashboards.by_network(scope, facts)
     chart, daily = _chart(scope, chart_id="post-chart", title=f"Unique clicks per day for {post.title}")
     variants = _network_table(networks, slug="variants")
     variants.caption = "Per-network variants compared"
@@ -482,7 +486,7 @@ def programme_post(request: HttpRequest, post_id: int) -> HttpResponseBase:
         "figures": _figures(current, before),
         "routes": _route_figures(current, before),
         "chart": chart,
-        "tables": [variants, _team_table(scope), *_top_tables(scope, kinds=("advocates",)), daily],
+        "tables": [variants, _team_table(scope, facts), *_top_tables(scope, kinds=("advocates",), facts=facts), daily],
         "freshness": _freshness(),
         "unavailable_networks": _unavailable_networks(),
         "has_activity": bool(current["shares"] or current["unique_clicks"]),
@@ -499,9 +503,10 @@ def programme_team(request: HttpRequest, team_id: int) -> HttpResponseBase:
     if not form.is_valid():
         return render(request, "dashboard/team.html", context, status=400)
     scope = form.scope(team_id=team.pk)
-    current, before = dashboards.totals_with_previous(scope)
+    facts = dashboards.Facts(scope)
+    current, before = dashboards.totals_with_previous(scope, facts)
     members = set(selectors.audience(team_id=team.pk).values_list("pk", flat=True))
-    networks = dashboards.by_network(scope)
+    networks = dashboards.by_network(scope, facts)
     chart, daily = _chart(scope, chart_id="team-chart", title=f"Unique clicks per day for {team.name}")
     participation = round(100 * current["advocates"] / len(members)) if members else None
     not_shared = _not_shared_table(members, dashboards.people_who_shared(scope))
@@ -523,7 +528,7 @@ def programme_team(request: HttpRequest, team_id: int) -> HttpResponseBase:
         chart=chart,
         tables=[
             _network_table(networks),
-            *_top_tables(scope, kinds=("campaigns", "posts", "advocates")),
+            *_top_tables(scope, kinds=("campaigns", "posts", "advocates"), facts=facts),
             not_shared,
             daily,
         ],

@@ -49,9 +49,10 @@ def weekly_summary_build(*, week_start: dt.date, now: dt.datetime | None = None)
     """The figures of the week starting `week_start` (Monday, organisation calendar), from the rollups only."""
     now = now or timezone.now()
     scope = Scope(start=week_start, end=week_start + dt.timedelta(days=6))
-    current, before = dashboards.totals_with_previous(scope)
-    top_post = dashboards.top(scope, by="post_id", limit=1)
-    top_team = dashboards.top(scope, by="team_id", limit=1)
+    facts = dashboards.Facts(scope)
+    current, before = dashboards.totals_with_previous(scope, facts)
+    top_post = dashboards.top(scope, by="post_id", limit=1, facts=facts)
+    top_team = dashboards.top(scope, by="team_id", limit=1, facts=facts)
     best_post = None
     if top_post and top_post[0]["unique_clicks"]:
         post = SuggestedPost.objects.filter(pk=top_post[0]["post_id"]).first()
