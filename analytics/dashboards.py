@@ -140,11 +140,13 @@ class Facts:
         advocates = f"COUNT(DISTINCT CASE WHEN {shares} > 0 THEN user_id END)"
         posts = f"COUNT(DISTINCT CASE WHEN {shares} > 0 THEN post_id END)"
         measures = f"{sums}, {advocates}, {posts}, COUNT(DISTINCT user_id)"
-        grouped_measures = f"{sums}, 0, 0, COUNT(DISTINCT user_id)"  # advocates per group: people with rows
         no_int, no_text = "CAST(NULL AS BIGINT)", "CAST(NULL AS VARCHAR(16))"  # one type per column in the union
         arms = [f"SELECT 'total', {no_int}, {no_text}, {measures} FROM r"]  # noqa: S608 (our names; values are params)
         for by in GROUPINGS:
             keys = f"{no_int}, {by}" if by == "network" else f"{by}, {no_text}"
+            # people per group (the "advocates" column of top campaigns, posts, teams); not needed elsewhere
+            people = "COUNT(DISTINCT user_id)" if by in ("campaign_id", "post_id", "team_id") else "0"
+            grouped_measures = f"{sums}, 0, 0, {people}"
             order = f"SUM(unique_clicks) DESC, SUM({shares}) DESC, {by}"
             grouped = (
                 f"SELECT '{by}', {keys}, {grouped_measures} FROM r GROUP BY {by} ORDER BY {order} LIMIT {GROUP_LIMIT}"  # noqa: S608

@@ -33,13 +33,22 @@ class Table:
     rows: list[list] = field(default_factory=list)
     empty: str = "Nothing here yet."
     note: str = ""
+    shown: int = 50  # rows on the page; the CSV has them all
+
+    @property
+    def rows_shown(self) -> list[list]:
+        return self.rows[: self.shown]
+
+    @property
+    def rows_hidden(self) -> int:
+        return max(0, len(self.rows) - self.shown)
 
     @property
     def numeric_columns(self) -> set[int]:
         """Columns whose every value is a number or unavailable (right-aligned), never the first."""
         found = set()
         for index in range(1, len(self.columns)):
-            values = [row[index] for row in self.rows if row[index] is not None]
+            values = [row[index] for row in self.rows_shown if row[index] is not None]
             if all(isinstance(value, int | float | Decimal) for value in values):
                 found.add(index)
         return found

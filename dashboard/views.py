@@ -135,6 +135,7 @@ def _daily_table(dates: list[dt.date], series: dict[str, list[int]], *, slug: st
     table = Table(
         slug, "Unique clicks per day, by network", ["Day", *names, "Total"], empty="No clicks in this period."
     )
+    table.shown = len(dates)  # the chart's numbers: every row on the page
     if series:
         for n, day in enumerate(dates):
             values = [series[name][n] for name in names]
