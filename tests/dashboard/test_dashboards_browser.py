@@ -60,7 +60,7 @@ def test_share_click_drain_and_see_it_on_my_impact_and_the_campaign_page(live_se
     page = context.new_page()
     log_in(page, live_server, employee.email)
     assert page.get_by_role("link", name="My impact").first.is_visible()  # linked from Today
-    dialog_button = page.locator("#post-%d details[open] form.share-intent button[data-route=intent]" % post.pk).first
+    dialog_button = page.locator(f"#post-{post.pk} details[open] form.share-intent button[data-route=intent]").first
     network = dialog_button.get_attribute("data-network")
     with context.expect_page() as popup:
         dialog_button.click()
