@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := advocacy.settings
 
-.PHONY: run test test-shifted-clock lint venv migrate seed bench bench-redirect bench-leaderboard bench-digest clean
+.PHONY: run test test-shifted-clock lint venv migrate seed bench bench-redirect bench-leaderboard bench-digest bench-dashboard clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -60,7 +60,7 @@ FAKETIME_AT ?= +400d
 test-shifted-clock: venv
 	@DJANGO_SETTINGS_MODULE=tests.settings faketime -f "$(FAKETIME_AT)" $(BIN)/python -m pytest -m "not browser and not real_time" $(PYTEST_ARGS)
 
-bench: bench-redirect bench-leaderboard
+bench: bench-redirect bench-leaderboard bench-digest bench-dashboard
 
 # Redirect throughput vs a baseline view and a naive redirect (gunicorn, PostgreSQL, Redis, DEBUG off).
 # Needs wrk (apt-get install wrk). BENCH_DATABASE_URL / BENCH_REDIS_URL pick a database and Redis DB of its own.
@@ -78,6 +78,11 @@ bench-leaderboard: venv
 # local aiosmtpd sink. Needs PostgreSQL; BENCH_DATABASE_URL (recreated, default adv_digest_bench).
 bench-digest: venv
 	@$(BIN)/python bench/digest/run.py
+
+# Dashboards: 2,000 employees, 200 campaigns, 5,000,000 clicks; p50/p95 of three pages, query counts, a day's rebuild.
+# Needs PostgreSQL; BENCH_DATABASE_URL (dropped and recreated, default advocacy_bench_dashboard).
+bench-dashboard: venv
+	@$(BIN)/python bench/dashboard/run.py
 
 clean:
 	rm -rf var db.sqlite3 .pytest_cache

@@ -24,6 +24,7 @@ ADMIN_APPS = (
     "analytics",
     "leaderboard",
     "digest",
+    "dashboard",
     "django_celery_beat",
     "account",
     "socialaccount",

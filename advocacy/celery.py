@@ -87,6 +87,21 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 14 * MINUTE},
     },
+    "analytics: count recent shares into the daily rollups": {
+        "task": "analytics.tasks.rollup_shares_sync_task",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * MINUTE},
+    },
+    "analytics: rebuild yesterday's rollups from the raw rows (safety net)": {
+        "task": "analytics.tasks.rollup_yesterday_rebuild_task",
+        "schedule": crontab(minute=30, hour=1),
+        "options": {"expires": 6 * HOUR},
+    },
+    "dashboard: weekly summary email to admins and content managers (Monday 08:00 their time)": {
+        "task": "dashboard.tasks.weekly_summary_send_due_task",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * MINUTE},
+    },
     "leaderboard: rebuild every leaderboard from the ledger": {
         "task": "leaderboard.tasks.rebuild_leaderboards",
         "schedule": crontab(minute=50, hour=3),

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from shortlinks.selectors import click_buffer_status
 
 from .engagement import EngagementSnapshot, ShareMetrics
-from .models import Click, ClickRollup, FilteredHit
+from .models import Click, ClickRollup, DailyRollup, EarnedMediaRate, FilteredHit
 
 
 # --- Clicks (short-links issue): read-only, written only by the drain and the redirect's fallback --------
@@ -110,3 +110,33 @@ class EngagementSnapshotAdmin(HistoryAdmin):
     list_select_related = ("share", "share__user", "share__post")
     raw_id_fields = ("share",)
     date_hierarchy = "measured_at"
+
+
+# --- Dashboards (issue 12): rollups are derived (rebuilt by `manage.py rollups_rebuild`); rates are admin-set ----
+@admin.register(DailyRollup)
+class DailyRollupAdmin(HistoryAdmin):
+    list_display = (
+        "day",
+        "link",
+        "network",
+        "user",
+        "campaign",
+        "team",
+        "unique_clicks",
+        "shares_direct",
+        "shares_dialog",
+        "likes",
+    )
+    list_filter = ("network",)
+    search_fields = ("link__code", "user__email")
+    list_select_related = ("link", "user", "campaign", "team")
+    raw_id_fields = ("link", "user", "post", "campaign", "team", "location")
+    date_hierarchy = "day"
+
+
+@admin.register(EarnedMediaRate)
+class EarnedMediaRateAdmin(admin.ModelAdmin):
+    """What a click (CPC) or a thousand views (CPM) would cost as advertising: the dashboards' estimate."""
+
+    list_display = ("__str__", "network", "cost_per_click", "cost_per_mille", "currency", "updated_at")
+    search_fields = ("network",)

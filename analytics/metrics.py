@@ -32,6 +32,7 @@ from networks.services.connections import account_flag_reconnect
 
 from .engagement import METRIC_FIELDS, EngagementSnapshot, ShareMetrics
 from .metrics_ratelimit import RateLimiter
+from .rollups import rollup_engagement_add
 
 logger = logging.getLogger(__name__)
 
@@ -274,6 +275,7 @@ def metrics_record(*, share_id: int, counts: EngagementCounts | None, now: dt.da
         values = {name: getattr(counts, name) for name in METRIC_FIELDS}
         if metrics.measured_at is None or values != metrics.values():
             EngagementSnapshot.objects.create(share_id=share_id, measured_at=now, **values)
+            rollup_engagement_add(share_id=share_id, at=now, before=metrics.values(), after=values)
             metrics.changed_at = now
             for name, value in values.items():
                 setattr(metrics, name, value)

@@ -77,9 +77,7 @@ class DailyVisitor(models.Model):
     visitor_hash = models.CharField(max_length=32)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["link", "day", "visitor_hash"], name="one_visitor_per_link_day")
-        ]
+        constraints = [models.UniqueConstraint(fields=["link", "day", "visitor_hash"], name="one_visitor_per_link_day")]
 
     def __str__(self) -> str:
         return f"visitor on link {self.link_id} on {self.day}"
@@ -110,3 +108,6 @@ class ClickRollup(models.Model):
 
 # Engagement history of shares (metrics issue): its own module, part of this app.
 from .engagement import EngagementSnapshot, ShareMetrics  # noqa: E402, F401
+
+# Daily rollups for the dashboards (dashboards issue): their own module, part of this app.
+from .rollup_models import DailyRollup, EarnedMediaRate, RollupState  # noqa: E402, F401

@@ -26,6 +26,7 @@ from shortlinks.models import ShortLink
 
 from .agents import BOT, HUMAN, PREVIEW, agent_classify, printable
 from .models import Click, ClickRollup, DailyVisitor, FilteredHit, FilteredReason, VisitorSalt
+from .rollups import rollup_clicks_add, rollup_clicks_adjust
 
 logger = logging.getLogger(__name__)
 
@@ -241,6 +242,7 @@ def clicks_ingest(*, events: list[RawClick]) -> IngestResult:
     Click.objects.bulk_create(clicks)
     FilteredHit.objects.bulk_create(hits)
     _rollups_add(rollups)
+    rollup_clicks_add(increments=rollups)  # the daily rows the dashboards read (analytics/rollups.py)
     return result
 
 
@@ -374,4 +376,5 @@ def click_reclassify(*, click_id: int, to: str, agent: str = "") -> bool:
     ClickRollup.objects.filter(link_id=click.link_id, hour=hour).update(
         **{name: F(name) + delta for name, delta in change.items() if delta}
     )
+    rollup_clicks_adjust(link_id=click.link_id, hour=hour, change=change)
     return True

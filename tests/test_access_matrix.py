@@ -18,6 +18,7 @@ from django.contrib.sites.models import Site
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from accounts.models import Team
 from accounts.roles import ADVOCACY_ADMIN, CONTENT_MANAGER, EMPLOYEE
 from analytics.models import Click
 from leaderboard.services.awards import points_award_share
@@ -51,6 +52,11 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     "networks/share/<int:post_id>/<str:network>/dialog/": (LOGIN, 200, 200, 200),  # GET shows a POST button only
     "networks/shares/": (LOGIN, 200, 200, 200),
     "networks/shares/<int:share_id>/cancel/": (LOGIN, 405, 405, 405),
+    "me/impact/": (LOGIN, 200, 200, 200),  # always the signed-in person's own figures
+    "programme/": (LOGIN, 403, 200, 200),  # programme analytics: admins and content managers
+    "programme/campaigns/<int:campaign_id>/": (LOGIN, 403, 200, 200),
+    "programme/posts/<int:post_id>/": (LOGIN, 403, 200, 200),
+    "programme/teams/<int:team_id>/": (LOGIN, 403, 200, 200),
     "leaderboard/": (LOGIN, 200, 200, 200),
     "leaderboard/me/": (LOGIN, 200, 200, 200),
     "leaderboard/me/visibility/": (LOGIN, 405, 405, 405),
@@ -98,7 +104,7 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     # The workflow buttons on the campaign and post pages: POST only.
     "admin/campaigns/campaign/<path:object_id>/do/<str:action>/": (LOGIN, LOGIN, 405, 405),
     "admin/campaigns/suggestedpost/<path:object_id>/do/<str:action>/": (LOGIN, LOGIN, 405, 405),
-    "admin/^(?P<app_label>auth|sites|account|socialaccount|django_celery_beat|accounts|campaigns|shortlinks|networks|analytics|leaderboard|digest)/$": (  # noqa: E501
+    "admin/^(?P<app_label>auth|sites|account|socialaccount|django_celery_beat|accounts|campaigns|shortlinks|networks|analytics|leaderboard|digest|dashboard)/$": (  # noqa: E501
         LOGIN,
         LOGIN,
         200,
@@ -145,6 +151,9 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "analytics.clickrollup": ("", "vd"),
     "analytics.sharemetrics": ("", "v"),
     "analytics.engagementsnapshot": ("", "v"),
+    "analytics.dailyrollup": ("", "v"),  # derived; rebuilt by a command, never edited
+    "analytics.earnedmediarate": ("", "vacd"),
+    "dashboard.weeklysummarysend": ("", "vd"),  # the weekly summary's send log
     "leaderboard.pointrule": ("", "vacd"),
     "leaderboard.pointentry": ("", "v"),  # the ledger is append-only
     "leaderboard.periodscore": ("", "v"),
@@ -239,7 +248,8 @@ def world(db, settings, tmp_path):
         app.sites.add(site)
     (tmp_path / "media" / "posts").mkdir(parents=True)
     (tmp_path / "media" / "posts" / "card.png").write_bytes(b"\x89PNG\r\n\x1a\n")
-    return {"users": users, "post": post, "account": account, "share": share}
+    team = Team.objects.create(name="Access matrix team")
+    return {"users": users, "post": post, "account": account, "share": share, "team": team}
 
 
 def _kwargs(route: str, pattern: URLPattern, world) -> dict:
@@ -260,6 +270,8 @@ def _kwargs(route: str, pattern: URLPattern, world) -> dict:
         "app_label": "campaigns",
         "action": "launch",
         "id": world["users"][EMPLOYEE].pk,
+        "campaign_id": world["post"].campaign_id,
+        "team_id": world["team"].pk,
     }
     found = _admin_model_route(route)
     if found and "object_id" in route:
