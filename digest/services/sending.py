@@ -26,13 +26,14 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Field, Q
 from django.utils import timezone
 
 from accounts.models import EmployeeProfile
@@ -175,7 +176,7 @@ def _record(rows: list[DigestSend]) -> None:
     one executemany in one transaction, so the batch pays one round trip and one commit, not one per row."""
     if not rows:
         return
-    fields = [DigestSend._meta.get_field(name) for name in _RECORDED]
+    fields = [cast(Field, DigestSend._meta.get_field(name)) for name in _RECORDED]
     qn = connection.ops.quote_name
     sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 (names from the model, quoted; values bound)
         qn(DigestSend._meta.db_table),
