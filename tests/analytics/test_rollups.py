@@ -22,8 +22,7 @@ from analytics.services import click_reclassify, clicks_ingest
 from networks.models import Share
 from networks.providers.base import EngagementCounts
 from shortlinks.buffer import RawClick
-from tests.factories import SuggestedPostFactory, TeamFactory, UserFactory
-from tests.leaderboard.helpers import make_share
+from tests.factories import SuggestedPostFactory, TeamFactory, UserFactory, make_share
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 PREVIEW = "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)"

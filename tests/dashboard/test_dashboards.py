@@ -19,8 +19,7 @@ from networks.models import Share
 from networks.providers.base import EngagementCounts
 from shortlinks.buffer import RawClick
 from shortlinks.services import link_get_or_create
-from tests.factories import CampaignFactory, SuggestedPostFactory, TeamFactory, UserFactory
-from tests.leaderboard.helpers import make_share
+from tests.factories import CampaignFactory, SuggestedPostFactory, TeamFactory, UserFactory, make_share
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 _events = itertools.count(1)

@@ -11,8 +11,7 @@ from analytics.rollups import rollup_shares_sync
 from dashboard.models import WeeklySummarySend
 from dashboard.weekly import weekly_summary_send_due
 from tests.dashboard.test_dashboards import clicks
-from tests.factories import CampaignFactory, SuggestedPostFactory, TeamFactory, UserFactory
-from tests.leaderboard.helpers import make_share
+from tests.factories import CampaignFactory, SuggestedPostFactory, TeamFactory, UserFactory, make_share
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
