@@ -9,26 +9,21 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import EmployeeProfile
+from infra.mail import email_message, email_render
 
 from . import selectors
 from .models import PostStatus, PostTransition, ReviewReminder
 
 
 def send_templated(*, name: str, to: str, context: dict) -> None:
-    """Render templates/campaigns/email/<name>_{subject.txt,body.txt,body.html} and send them as one email."""
-    subject = " ".join(render_to_string(f"campaigns/email/{name}_subject.txt", context).split())
-    text = render_to_string(f"campaigns/email/{name}_body.txt", context)
-    html = render_to_string(f"campaigns/email/{name}_body.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
-    message.attach_alternative(html, "text/html")
-    message.send()
+    """Render templates/campaigns/email/<name>{_subject.txt,.txt,.html} and send them as one email (infra.mail)."""
+    subject, text, html = email_render(templates=f"campaigns/email/{name}", context=context)
+    email_message(subject=subject, text=text, html=html, to=[to], kind=name.replace("_", "-")).send()
 
 
 def _wants_email(user) -> bool:

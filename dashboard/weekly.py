@@ -1,8 +1,8 @@
 """The weekly summary email to admins and content managers: the week's figures, the best post, the best team,
 and the campaigns behind their goal, sent on Monday at 08:00 in each recipient's own time zone.
 
-Self-contained (its own claim-before-send log and Django's mail backend through `get_connection`), so it can
-later be routed through the daily digest's mail helper without changing what it says.
+It goes out on the digest's mail path (infra.mail: one rendering helper for the subject/text/html triple, CSS
+inlined, a Message-ID and Auto-Submitted on every message) with a claim-before-send log of its own.
 """
 
 import datetime as dt
@@ -11,9 +11,8 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +21,7 @@ from analytics import dashboards
 from analytics.dashboards import Scope
 from analytics.rollups import rollup_day
 from campaigns.models import Campaign, SuggestedPost
+from infra.mail import email_message, email_render
 
 from .models import WeeklySummarySend
 from .selectors import STAFF_GROUPS, team_names
@@ -107,10 +107,7 @@ def weekly_summary_build(*, week_start: dt.date, now: dt.datetime | None = None)
 def weekly_summary_render(*, summary: WeeklySummary, user: User) -> tuple[str, str, str]:
     """Subject, text and HTML of the email (templates/dashboard/email/weekly_summary_*)."""
     context = {"s": summary, "user": user, "programme_url": settings.SITE_URL + reverse("programme")}
-    subject = render_to_string("dashboard/email/weekly_summary_subject.txt", context).strip()
-    text = render_to_string("dashboard/email/weekly_summary.txt", context)
-    html = render_to_string("dashboard/email/weekly_summary.html", context)
-    return " ".join(subject.split()), text, html
+    return email_render(templates="dashboard/email/weekly_summary", context=context)
 
 
 def _local_now(user: User, now: dt.datetime) -> dt.datetime:
@@ -154,8 +151,7 @@ def weekly_summary_send_due(*, now: dt.datetime | None = None) -> dict[str, int]
         if week_start not in summaries:
             summaries[week_start] = weekly_summary_build(week_start=week_start, now=now)
         subject, text, html = weekly_summary_render(summary=summaries[week_start], user=user)
-        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
-        message.attach_alternative(html, "text/html")
+        message = email_message(subject=subject, text=text, html=html, to=[user.email], kind="weekly-summary")
         try:
             connection = connection or get_connection()
             message.connection = connection

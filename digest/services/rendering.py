@@ -1,24 +1,13 @@
-"""The digest as an email: subject, plain text and HTML (CSS inlined by css-inline), one helper for all three."""
+"""The digest as an email: subject, plain text and HTML, through the one mail path (infra.mail)."""
 
 from __future__ import annotations
 
-from email.utils import make_msgid
-from functools import cache
-
-import css_inline
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 
 from campaigns.networks import Network
+from infra.mail import email_message, email_render
 
 from .content import MIN_CLICKS_FOR_ADVICE, Digest
-
-
-@cache
-def _inliner() -> css_inline.CSSInliner:
-    # The <style> block stays for what cannot be inlined: dark mode and the narrow-screen rules.
-    return css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False)
 
 
 def advice_for(digest: Digest) -> list[str]:
@@ -50,28 +39,21 @@ def digest_context(digest: Digest) -> dict:
 
 def digest_render(digest: Digest) -> tuple[str, str, str]:
     """(subject, text, html) of a digest."""
-    context = digest_context(digest)
-    text = render_to_string("digest/email.txt", context)
-    html = _inliner().inline(render_to_string("digest/email.html", context))
-    return digest.subject, text, html
+    return email_render(templates="digest/email", context=digest_context(digest), subject=digest.subject)
 
 
 def digest_message(digest: Digest, *, connection=None, to: str | None = None) -> EmailMultiAlternatives:
     """The email with both parts, RFC 8058 one-click unsubscribe headers and its own Message-ID."""
     subject, text, html = digest_render(digest)
-    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">").strip() or "localhost"
-    message = EmailMultiAlternatives(
+    return email_message(
         subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        text=text,
+        html=html,
         to=[to or digest.recipient.profile.user.email],
+        kind="digest",
         connection=connection,
         headers={
-            "Message-ID": make_msgid(idstring="digest", domain=domain),
             "List-Unsubscribe": f"<{digest.unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated",
         },
     )
-    message.attach_alternative(html, "text/html")
-    return message

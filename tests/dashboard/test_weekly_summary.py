@@ -73,6 +73,16 @@ def test_the_email_has_the_weeks_figures_best_post_team_and_campaigns_behind_goa
     assert "Unique clicks: 4 (week before: 0)" in message.body
 
 
+def test_the_summary_goes_out_on_the_digests_mail_path(staff):
+    """One mail path for every email (infra.mail): its own Message-ID to log, and auto-responders stay quiet."""
+    weekly_summary_send_due(now=MONDAY_8_BERLIN)
+    message = mail.outbox[0]
+    message_id = message.extra_headers["Message-ID"]
+    assert message_id.startswith("<") and "weekly-summary" in message_id
+    assert message.extra_headers["Auto-Submitted"] == "auto-generated"
+    assert message.alternatives[0][1] == "text/html"
+
+
 def test_a_failed_send_is_logged_and_not_retried_blindly(staff, settings, monkeypatch):
     from django.core.mail.backends.locmem import EmailBackend
 
