@@ -58,6 +58,8 @@ def _export_or_render(request, template: str, context: dict, *, prefix: str, sta
             if table.slug == wanted:
                 return csv_response(table, filename_prefix=prefix)
         raise Http404("No such table on this page.")
+    # Every dashboard page ends with how fresh its figures are (not needed for a CSV).
+    context = {**context, "freshness": _freshness(), "unavailable_networks": _unavailable_networks()}
     return render(request, template, context, status=status)
 
 
@@ -252,8 +254,6 @@ def my_impact(request: HttpRequest) -> HttpResponseBase:
         recommendation=dashboards.recommendation_for_user(user_id=user.pk, today=_today(), time_zone=time_zone),
         company_sees=selectors.company_sees(user=user),
         leaderboard_visibility=selectors.leaderboard_visibility(user=user),
-        freshness=_freshness(),
-        unavailable_networks=_unavailable_networks(),
         time_zone=time_zone,
         is_programme_staff=selectors.is_programme_staff(user),
     )
@@ -361,8 +361,6 @@ def programme_overview(request: HttpRequest) -> HttpResponseBase:
             *_top_tables(scope, kinds=("campaigns", "posts", "advocates", "teams"), facts=facts),
             daily,
         ],
-        freshness=_freshness(),
-        unavailable_networks=_unavailable_networks(),
         campaigns=selectors.campaigns_for_staff()[:50],
     )
     return _export_or_render(request, "dashboard/programme.html", context, prefix="programme")
@@ -462,8 +460,6 @@ def programme_campaign(request: HttpRequest, campaign_id: int) -> HttpResponseBa
             title="People at each step", chart_id="funnel-chart", rows=[(step.label, step.people) for step in funnel]
         ),
         "tables": tables,
-        "freshness": _freshness(),
-        "unavailable_networks": _unavailable_networks(),
         "has_activity": bool(current["shares"] or current["unique_clicks"]),
     }
     return _export_or_render(request, "dashboard/campaign.html", context, prefix=f"campaign-{campaign.pk}")
@@ -488,8 +484,6 @@ def programme_post(request: HttpRequest, post_id: int) -> HttpResponseBase:
         "routes": _route_figures(current, before),
         "chart": chart,
         "tables": [variants, _team_table(scope, facts), *_top_tables(scope, kinds=("advocates",), facts=facts), daily],
-        "freshness": _freshness(),
-        "unavailable_networks": _unavailable_networks(),
         "has_activity": bool(current["shares"] or current["unique_clicks"]),
     }
     return _export_or_render(request, "dashboard/post.html", context, prefix=f"post-{post.pk}")
@@ -533,8 +527,6 @@ def programme_team(request: HttpRequest, team_id: int) -> HttpResponseBase:
             not_shared,
             daily,
         ],
-        freshness=_freshness(),
-        unavailable_networks=_unavailable_networks(),
     )
     return _export_or_render(request, "dashboard/team.html", context, prefix=f"team-{team.pk}")
 
