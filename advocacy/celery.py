@@ -92,6 +92,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 4 * MINUTE},
     },
+    "chat: tell Slack and Teams channels about new featured posts (one message an hour at most)": {
+        "task": "chat.tasks.chat_notify_task",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * MINUTE},
+    },
     "analytics: rebuild yesterday's rollups from the raw rows (safety net)": {
         "task": "analytics.tasks.rollup_yesterday_rebuild_task",
         "schedule": crontab(minute=30, hour=1),

@@ -1,6 +1,7 @@
 """Reads for campaigns and suggested posts."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -122,3 +123,26 @@ def with_submission(queryset: QuerySet[SuggestedPost]) -> QuerySet[SuggestedPost
         submitted_by_name=Subquery(last.values("by__first_name")[:1]),
         submitted_by_email=Subquery(last.values("by__email")[:1]),
     )
+
+
+def featured_posts_live(*, now=None, within=None) -> list[tuple[SuggestedPost, datetime]]:
+    """Featured posts on Today right now, each with when it first became shareable.
+
+    A post goes live at the latest of its publish time, its campaign's start and its launch. `within`
+    (a timedelta) keeps only posts that went live that recently.
+    """
+    now = now or timezone.now()
+    posts = (
+        SuggestedPost.objects.current(now)
+        .filter(is_featured=True)
+        .select_related("campaign")
+        .prefetch_related("campaign__audience_teams", "campaign__audience_locations")
+        .order_by("publish_at", "pk")
+    )
+    live = []
+    for post in posts:
+        campaign = post.campaign
+        live_since = max(t for t in (post.publish_at, campaign.starts_at, campaign.launched_at) if t)
+        if within is None or live_since >= now - within:
+            live.append((post, live_since))
+    return live

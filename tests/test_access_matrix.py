@@ -104,7 +104,7 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     # The workflow buttons on the campaign and post pages: POST only.
     "admin/campaigns/campaign/<path:object_id>/do/<str:action>/": (LOGIN, LOGIN, 405, 405),
     "admin/campaigns/suggestedpost/<path:object_id>/do/<str:action>/": (LOGIN, LOGIN, 405, 405),
-    "admin/^(?P<app_label>auth|sites|account|socialaccount|django_celery_beat|accounts|campaigns|shortlinks|networks|analytics|leaderboard|dashboard|digest)/$": (  # noqa: E501
+    "admin/^(?P<app_label>auth|sites|account|socialaccount|django_celery_beat|accounts|campaigns|shortlinks|networks|analytics|leaderboard|dashboard|digest|chat)/$": (  # noqa: E501
         LOGIN,
         LOGIN,
         200,
@@ -160,6 +160,8 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "leaderboard.badgeaward": ("", "v"),
     "digest.digestsend": ("v", "vd"),  # the send log: written by the sender only
     "digest.usedsharetoken": ("", "vd"),
+    "chat.chatchannel": ("", "vacd"),
+    "chat.chatmessage": ("", "vcd"),  # the send log: written by the sender, resent by an action
 }
 
 ADMIN_PAGES = {  # suffix after admin/<app>/<model>/ → the permission it needs

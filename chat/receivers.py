@@ -1,0 +1,1 @@
+"""Programme news reaches the chat channels by signal (programme never imports chat)."""
