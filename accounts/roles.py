@@ -25,6 +25,7 @@ ADMIN_APPS = (
     "leaderboard",
     "digest",
     "dashboard",
+    "webhooks",
     "django_celery_beat",
     "account",
     "socialaccount",

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from .models import EmployeeProfile, Location, Team, User
 from .roles import EMPLOYEE, ROLES, STAFF_ROLES
-from .signals import board_membership_changed, personal_data_erase
+from .signals import board_membership_changed, employee_joined, personal_data_erase
 
 
 def profile_get(*, user: User) -> EmployeeProfile:
@@ -43,7 +43,14 @@ def employee_create(
     user = User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name)
     EmployeeProfile.objects.create(user=user, team=team, location=location, **profile_fields)
     user_set_role(user=user, role=role)
+    employee_joined_announce(user=user)
     return user
+
+
+def employee_joined_announce(*, user: User) -> None:
+    """Tell the apps above that a person joined (`accounts.signals.employee_joined`). Call it inside the
+    transaction that created them, once per person."""
+    employee_joined.send(sender=User, user_id=user.pk)
 
 
 def user_role(*, user: User) -> str:

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "dashboard",
     "demo",
     "digest",
+    "webhooks",
 ]
 
 MIDDLEWARE = [

@@ -13,7 +13,7 @@ from django.utils import timezone
 from . import selectors, tasks
 from .images import sanitised_image
 from .models import Campaign, PostImageRendition, PostStatus, PostTransition, SuggestedPost
-from .signals import post_image_stored
+from .signals import post_image_stored, post_published
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,8 @@ def post_transition(*, post: SuggestedPost, to: str, by, reason: str = "") -> Su
         transaction.on_commit(partial(tasks.notify_post_decision.delay, step.pk))
     locked.status = to
     locked.save(update_fields=fields)
+    if to == PostStatus.PUBLISHED:
+        post_published.send(sender=SuggestedPost, post_id=locked.pk)
     post.refresh_from_db()
     return locked
 
@@ -122,6 +124,7 @@ def publish_due_posts(*, now=None) -> int:
                     at=now,
                     reason=PUBLISHED_ON_SCHEDULE,
                 )
+                post_published.send(sender=SuggestedPost, post_id=post.pk)
                 moved += 1
     return moved
 

@@ -3,13 +3,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from campaigns.networks import Network
 
 from .fields import EncryptedTextField
+from .signals import share_settled
 
 
 class ConnectedAccount(models.Model):
@@ -107,7 +108,13 @@ class ShareQuerySet(models.QuerySet):
                 raise ValueError(f"A share cannot move from {sorted(illegal)} to {to}.")
             allowed = narrowed
         fields.setdefault("updated_at", timezone.now())
-        return bool(self.filter(pk=share_id, status__in=allowed).update(status=to, **fields))
+        if to not in SHARE_OUTCOMES:
+            return bool(self.filter(pk=share_id, status__in=allowed).update(status=to, **fields))
+        with transaction.atomic():
+            won = bool(self.filter(pk=share_id, status__in=allowed).update(status=to, **fields))
+            if won:
+                share_settled.send(sender=Share, share_id=share_id, status=to)
+        return won
 
 
 class Share(models.Model):
@@ -222,6 +229,9 @@ SHARE_TRANSITIONS: dict[str, set[str]] = {
     _S.CANCELLED: set(),
     _S.DELETED: set(),
 }
+
+# Outcomes announced to the apps above (networks.signals.share_settled), with the move that makes them.
+SHARE_OUTCOMES = frozenset({_S.PUBLISHED, _S.FAILED})
 
 
 def share_states_into(status: str) -> set[str]:
