@@ -1,3 +1,5 @@
+import logging
+
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
@@ -5,6 +7,8 @@ from django.utils import timezone
 from .models import EmployeeProfile, Location, Team, User
 from .roles import EMPLOYEE, ROLES, STAFF_ROLES
 from .signals import board_membership_changed, employee_joined, personal_data_erase
+
+logger = logging.getLogger(__name__)
 
 
 def profile_get(*, user: User) -> EmployeeProfile:
@@ -50,7 +54,9 @@ def employee_create(
 def employee_joined_announce(*, user: User) -> None:
     """Tell the apps above that a person joined (`accounts.signals.employee_joined`). Call it inside the
     transaction that created them, once per person."""
-    employee_joined.send(sender=User, user_id=user.pk)
+    for receiver, outcome in employee_joined.send_robust(sender=User, user_id=user.pk):
+        if isinstance(outcome, Exception):  # the person is created all the same; only that news is lost
+            logger.error("employee_joined receiver %r failed", receiver, exc_info=outcome)
 
 
 def user_role(*, user: User) -> str:

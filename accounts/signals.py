@@ -23,4 +23,5 @@ personal_data_erase = Signal()
 
 # Someone joined the programme: a person was created with a profile and a role (an invitation, the admin, the
 # demo seed). Sent with `user_id` inside the creating transaction: a receiver's rows commit with the person.
+# Sent robustly: a receiver that raises is logged and never undoes the creation (receivers use a savepoint).
 employee_joined = Signal()

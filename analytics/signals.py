@@ -10,5 +10,6 @@ clicks_counted = Signal()
 
 # A campaign reached its goal (clicks, shares or engagement at or over its target). Sent once per campaign,
 # inside the transaction that records it (`CampaignGoalReached`), with `campaign_id`, `metric`, `target`,
-# `reached` and `at`. Receivers may write in that transaction (their rows commit or roll back with it).
+# `reached` and `at`. Receivers may write in that transaction (their rows commit or roll back with it); one that
+# raises rolls the record back too, and the next check (5 minutes later) announces the goal again.
 campaign_goal_reached = Signal()

@@ -60,9 +60,15 @@ def post_transition(*, post: SuggestedPost, to: str, by, reason: str = "") -> Su
     locked.status = to
     locked.save(update_fields=fields)
     if to == PostStatus.PUBLISHED:
-        post_published.send(sender=SuggestedPost, post_id=locked.pk)
+        _announce_published(locked.pk)
     post.refresh_from_db()
     return locked
+
+
+def _announce_published(post_id: int) -> None:
+    for receiver, outcome in post_published.send_robust(sender=SuggestedPost, post_id=post_id):
+        if isinstance(outcome, Exception):  # the post is published all the same; only that news is lost
+            logger.error("post_published receiver %r failed", receiver, exc_info=outcome)
 
 
 def _check_four_eyes(*, post: SuggestedPost, by) -> None:
@@ -124,7 +130,7 @@ def publish_due_posts(*, now=None) -> int:
                     at=now,
                     reason=PUBLISHED_ON_SCHEDULE,
                 )
-                post_published.send(sender=SuggestedPost, post_id=post.pk)
+                _announce_published(post.pk)
                 moved += 1
     return moved
 

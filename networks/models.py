@@ -1,4 +1,5 @@
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,6 +12,8 @@ from campaigns.networks import Network
 
 from .fields import EncryptedTextField
 from .signals import share_settled
+
+logger = logging.getLogger(__name__)
 
 
 class ConnectedAccount(models.Model):
@@ -113,7 +116,9 @@ class ShareQuerySet(models.QuerySet):
         with transaction.atomic():
             won = bool(self.filter(pk=share_id, status__in=allowed).update(status=to, **fields))
             if won:
-                share_settled.send(sender=Share, share_id=share_id, status=to)
+                for receiver, outcome in share_settled.send_robust(sender=Share, share_id=share_id, status=to):
+                    if isinstance(outcome, Exception):  # the share's outcome stands; only that news is lost
+                        logger.error("share_settled receiver %r failed", receiver, exc_info=outcome)
         return won
 
 
