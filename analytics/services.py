@@ -456,7 +456,12 @@ def campaign_goals_check(*, now: dt.datetime | None = None) -> list[int]:
         with transaction.atomic():
             _, created = CampaignGoalReached.objects.get_or_create(
                 campaign=campaign,
-                defaults={"metric": campaign.goal_metric, "target": campaign.goal_target, "reached": reached, "at": now},
+                defaults={
+                    "metric": campaign.goal_metric,
+                    "target": campaign.goal_target,
+                    "reached": reached,
+                    "at": now,
+                },
             )
             if created:
                 campaign_goal_reached.send(

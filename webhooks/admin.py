@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -50,7 +50,7 @@ class EndpointAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        data = {name: form.cleaned_data[name] for name in EndpointForm.Meta.fields}
         if change:
             services.endpoint_update(endpoint=obj, fields=data)
             return
@@ -66,25 +66,27 @@ class EndpointAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path(
-                "<int:endpoint_id>/rotate-secret/",
+                "<path:object_id>/rotate-secret/",
                 self.admin_site.admin_view(self.rotate_view),
                 name="webhooks_endpoint_rotate",
             ),
             *super().get_urls(),
         ]
 
-    def rotate_view(self, request: HttpRequest, endpoint_id: int):
-        return require_POST(self._rotate)(request, endpoint_id)
+    def rotate_view(self, request: HttpRequest, object_id: str):
+        return require_POST(self._rotate)(request, object_id)
 
-    def _rotate(self, request: HttpRequest, endpoint_id: int):
-        endpoint = get_object_or_404(Endpoint, pk=endpoint_id)
+    def _rotate(self, request: HttpRequest, object_id: str):
+        if not object_id.isdigit():
+            raise Http404
+        endpoint = get_object_or_404(Endpoint, pk=int(object_id))
         if not self.has_change_permission(request, endpoint):
             messages.error(request, "You may not change webhook endpoints.")
         else:
             with transaction.atomic():
                 secret = services.endpoint_secret_rotate(endpoint=endpoint)
             messages.warning(request, SECRET_ONCE.format(url=endpoint.url, secret=secret))
-        return HttpResponseRedirect(reverse("admin:webhooks_endpoint_change", args=[endpoint_id]))
+        return HttpResponseRedirect(reverse("admin:webhooks_endpoint_change", args=[endpoint.pk]))
 
 
 class DeliveryAttemptInline(admin.TabularInline):

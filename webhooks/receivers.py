@@ -12,6 +12,7 @@ from . import selectors
 from .models import EventType
 from .services import NewEvent, events_erase_for, events_record
 
+
 def _in_a_savepoint(receiver):
     """A receiver's failure (even a database error) must not spoil the sender's transaction."""
 

@@ -112,7 +112,9 @@ def events_record(*, event_type: str, events: list[NewEvent], now: dt.datetime |
         )
         deliveries = Delivery.objects.bulk_create(
             [
-                Delivery(endpoint=endpoint, event=row, ordering_key=row.ordering_key, next_attempt_at=now, created_at=now)
+                Delivery(
+                    endpoint=endpoint, event=row, ordering_key=row.ordering_key, next_attempt_at=now, created_at=now
+                )
                 for row in rows
                 for endpoint in endpoints
             ]
@@ -135,7 +137,7 @@ def _older_in_line() -> Exists:
 
 
 def _sendable() -> Q:
-    return Q(ordering_key="") | ~_older_in_line()
+    return Q(ordering_key="") | Q(~_older_in_line())
 
 
 def _retry_delay(attempts: int, retry_after: dt.timedelta | None) -> dt.timedelta:

@@ -39,11 +39,13 @@ def send_all(now=None) -> int:
     return deliveries_send_due(now=now)
 
 
-def test_a_published_share_reaches_the_receiver_signed_as_the_spec_says(endpoint, receiver, django_capture_on_commit_callbacks):
+def test_a_published_share_reaches_the_receiver_signed_as_the_spec_says(
+    endpoint, receiver, django_capture_on_commit_callbacks
+):
     share = queued_share(external_id="1790")
     with django_capture_on_commit_callbacks(execute=True):  # the task is queued after the commit
         assert publish(share)
-    (request, response), = receiver.log
+    ((request, response),) = receiver.log
     assert response.status_code == 204
     body = verified(request, endpoint.secret)  # the reference implementation accepts id, timestamp, signature
     assert body["type"] == "share.published"
@@ -60,7 +62,7 @@ def test_a_published_share_reaches_the_receiver_signed_as_the_spec_says(endpoint
 def test_a_wrong_secret_does_not_verify(endpoint, receiver):
     publish(queued_share())
     send_all()
-    (request, _), = receiver.log
+    ((request, _),) = receiver.log
     from standardwebhooks.webhooks import WebhookVerificationError
 
     other = make_endpoint("https://example.org/hook")
@@ -172,12 +174,14 @@ def test_a_worker_that_died_mid_send_has_its_claim_released_and_the_same_id_sent
         status=Delivery.Status.SENDING, claimed_at=timezone.now() - dt.timedelta(minutes=6), attempts=1
     )
     send_all()
-    (request, _), = receiver.log
+    ((request, _),) = receiver.log
     assert request.headers["webhook-id"] == delivery.event.message_id
     assert Delivery.objects.get().status == Delivery.Status.DELIVERED
 
 
-def test_an_endpoint_failing_for_a_day_is_switched_off_and_its_owner_is_told(advocacy_admin, httpserver, django_capture_on_commit_callbacks):
+def test_an_endpoint_failing_for_a_day_is_switched_off_and_its_owner_is_told(
+    advocacy_admin, httpserver, django_capture_on_commit_callbacks
+):
     httpserver.expect_request("/hook").respond_with_data("", status=500)
     endpoint = make_endpoint(httpserver.url_for("/hook"), "share.published", owner=advocacy_admin, description="CRM")
     with time_machine.travel(START, tick=False) as clock:
@@ -205,7 +209,9 @@ def test_an_endpoint_failing_for_a_day_is_switched_off_and_its_owner_is_told(adv
     assert len(httpserver.log) == MAX_ATTEMPTS  # the first failing attempt past 24 h is the last retry
 
 
-def test_switching_an_endpoint_on_again_sends_what_waited(advocacy_admin, httpserver, django_capture_on_commit_callbacks):
+def test_switching_an_endpoint_on_again_sends_what_waited(
+    advocacy_admin, httpserver, django_capture_on_commit_callbacks
+):
     httpserver.expect_request("/hook").respond_with_data("", status=204)
     endpoint = make_endpoint(httpserver.url_for("/hook"), "share.published", owner=advocacy_admin)
     publish(queued_share())

@@ -79,7 +79,7 @@ def test_a_failing_webhook_receiver_never_undoes_the_share_outcome(endpoint, mon
 def test_a_post_published_by_a_manager_or_on_schedule_is_announced_once(endpoint, content_manager):
     post = SuggestedPostFactory(title="Spring launch")
     post_publish(post=post, by=content_manager)
-    due = SuggestedPostFactory(title="Due now", publish_at=timezone.now() - dt.timedelta(minutes=1))
+    SuggestedPostFactory(title="Due now", publish_at=timezone.now() - dt.timedelta(minutes=1))
     not_yet = SuggestedPostFactory(title="Tomorrow", publish_at=timezone.now() + dt.timedelta(days=1))
     assert publish_due_posts() == 1
     assert publish_due_posts() == 0
@@ -127,8 +127,14 @@ def test_a_campaign_reaching_its_goal_is_announced_once(endpoint, receiver):
     link = ShortLinkFactory(post=SuggestedPostFactory(campaign=campaign))
     other = CampaignFactory(goal_target=10)
     row = DailyRollup.objects.create(
-        day=rollup_day(timezone.now()), link=link, user=link.user, post=link.post, campaign=campaign,
-        network=link.network, unique_clicks=9, clicks=12,
+        day=rollup_day(timezone.now()),
+        link=link,
+        user=link.user,
+        post=link.post,
+        campaign=campaign,
+        network=link.network,
+        unique_clicks=9,
+        clicks=12,
     )
     assert campaign_goals_check() == []
     row.unique_clicks = 10
@@ -137,11 +143,14 @@ def test_a_campaign_reaching_its_goal_is_announced_once(endpoint, receiver):
     assert campaign_goals_check() == []  # once
     assert CampaignGoalReached.objects.get().reached == 10
     deliveries_send_due()
-    (request, _), = receiver.log
+    ((request, _),) = receiver.log
     body = verified(request, endpoint.secret)
     assert body["type"] == "campaign.goal_reached"
     assert body["data"]["goal"] == {
-        "metric": "clicks", "target": 10, "reached": 10, "reached_at": body["data"]["goal"]["reached_at"]
+        "metric": "clicks",
+        "target": 10,
+        "reached": 10,
+        "reached_at": body["data"]["goal"]["reached_at"],
     }
     assert other.pk not in CampaignGoalReached.objects.values_list("campaign_id", flat=True)
 
@@ -186,7 +195,7 @@ def test_a_real_drain_of_many_clicks_sends_one_request_not_one_per_click(endpoin
     visit(client, second, ua="Twitterbot/1.0")  # a bot: filtered, not counted
     assert clicks_drain(batch_size=10) == 48  # five batches, one announcement
     deliveries_send_due()
-    (request, _), = receiver.log
+    ((request, _),) = receiver.log
     entries = {e["link"]["id"]: e for e in verified(request, endpoint.secret)["data"]["links"]}
     assert (entries[first.pk]["clicks"], entries[first.pk]["unique_clicks"]) == (40, 20)
     assert (entries[second.pk]["clicks"], entries[second.pk]["unique_clicks"]) == (7, 7)
