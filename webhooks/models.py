@@ -108,6 +108,9 @@ class Delivery(models.Model):
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
     ordering_key = models.CharField(max_length=64, blank=True, editable=False)  # the event's, for the queue's index
+    # Events recorded together (one drain's clicks.counted) share a batch: they wait for older batches of their
+    # ordering key, never for each other. The id of the batch's first event.
+    batch = models.PositiveBigIntegerField(default=0, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Attempts of the current round.")
     next_attempt_at = models.DateTimeField()
@@ -129,7 +132,7 @@ class Delivery(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"]),
-            models.Index(fields=["endpoint", "ordering_key", "status"]),
+            models.Index(fields=["endpoint", "ordering_key", "status", "batch"]),
         ]
 
     def __str__(self) -> str:

@@ -12,10 +12,11 @@ Delivery guarantees
 * **Retried for about a day.** Any answer other than 2xx, a timeout, or a refused address is retried after
   RETRY_DELAYS (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: 8 attempts over about 27.6 h), later when the
   receiver asks for it (429/503 with Retry-After); then the delivery is FAILED and stays for a "resend".
-* **In order where it matters.** Events with an `ordering_key` reach each endpoint one at a time, oldest first:
+* **In order where it matters.** Events with an `ordering_key` reach each endpoint in the order they happened:
   `share:<id>` (published/failed of one share), `post:<id>`, and `clicks` (each clicks.counted carries the
   links' totals after its drain, so an older one arriving late would roll a receiver's totals back). A
-  delivery waits while an older one with the same key for the same endpoint is pending or being sent.
+  delivery waits while one of an older batch with the same key for the same endpoint is pending or being
+  sent; the events of one batch (the few clicks.counted of one drain, on different links) go in parallel.
   Goal and employee events are independent and go out in any order.
 * **Switched off when it keeps failing.** An endpoint that has had no 2xx for DISABLE_AFTER (24 h) of
   failures is switched off; its owner (or, without one, the admins) is told by email. Its pending
@@ -113,7 +114,12 @@ def events_record(*, event_type: str, events: list[NewEvent], now: dt.datetime |
         deliveries = Delivery.objects.bulk_create(
             [
                 Delivery(
-                    endpoint=endpoint, event=row, ordering_key=row.ordering_key, next_attempt_at=now, created_at=now
+                    endpoint=endpoint,
+                    event=row,
+                    ordering_key=row.ordering_key,
+                    batch=rows[0].pk,
+                    next_attempt_at=now,
+                    created_at=now,
                 )
                 for row in rows
                 for endpoint in endpoints
@@ -125,12 +131,12 @@ def events_record(*, event_type: str, events: list[NewEvent], now: dt.datetime |
 
 
 def _older_in_line() -> Exists:
-    """An older delivery of the same ordering key to the same endpoint that has not settled yet."""
+    """A delivery of an older batch with the same ordering key to the same endpoint that has not settled yet."""
     return Exists(
         Delivery.objects.filter(
             endpoint_id=OuterRef("endpoint_id"),
             ordering_key=OuterRef("ordering_key"),
-            pk__lt=OuterRef("pk"),
+            batch__lt=OuterRef("batch"),
             status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING],
         )
     )
@@ -251,22 +257,17 @@ def _delivery_record(
 
 
 def _next_in_line(delivery: Delivery) -> None:
-    """The settled delivery let the next one of its line go: queue it now rather than at the next sweep."""
+    """The settled delivery may let the next batch of its line go: queue it now rather than at the next sweep
+    (its deliveries still wait, by their claim, while others of this batch are unsettled)."""
     if not delivery.ordering_key:
         return
-    following = (
-        Delivery.objects.filter(
-            endpoint_id=delivery.endpoint_id,
-            ordering_key=delivery.ordering_key,
-            status=Delivery.Status.PENDING,
-            pk__gt=delivery.pk,
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .first()
+    line = Delivery.objects.filter(
+        endpoint_id=delivery.endpoint_id, ordering_key=delivery.ordering_key, status=Delivery.Status.PENDING
     )
+    following = line.filter(batch__gt=delivery.batch).order_by("batch").values_list("batch", flat=True).first()
     if following:
-        transaction.on_commit(lambda: _enqueue([following]))
+        ids = list(line.filter(batch=following).values_list("pk", flat=True))
+        transaction.on_commit(lambda: _enqueue(ids))
 
 
 def deliveries_send_due(*, now: dt.datetime | None = None, limit: int = DUE_BATCH) -> int:

@@ -5,6 +5,7 @@ import json
 import os
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from accounts.roles import CONTENT_MANAGER
@@ -176,6 +177,25 @@ def test_a_drain_touching_many_links_is_split_into_a_few_bounded_events(endpoint
     clicks_counted.send(sender=None, counts={link.pk: LinkClickCounts(2, 1) for link in links})
     assert Event.objects.filter(type=EventType.CLICKS_COUNTED).count() == 2
     assert set(Event.objects.values_list("ordering_key", flat=True)) == {"clicks"}  # in order per endpoint
+    deliveries_send_due()
+    assert len(receiver.log) == 2  # the events of one drain do not wait for each other
+
+
+def test_the_next_drain_waits_for_the_previous_drains_events(
+    endpoint, httpserver, receiver, django_capture_on_commit_callbacks
+):
+    link = ShortLinkFactory()
+    httpserver.clear_all_handlers()
+    httpserver.expect_oneshot_request("/hook").respond_with_data("", status=500)
+    httpserver.expect_request("/hook").respond_with_data("", status=204)
+    clicks_counted.send(sender=None, counts={link.pk: LinkClickCounts(1, 1)})
+    clicks_counted.send(sender=None, counts={link.pk: LinkClickCounts(2, 2)})
+    deliveries_send_due()  # the first drain's event fails; the second's waits behind it
+    assert [body["data"]["links"][0]["clicks"] for body in bodies(httpserver)] == [1]
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=6)):
+        with django_capture_on_commit_callbacks(execute=True):
+            deliveries_send_due()
+    assert [body["data"]["links"][0]["clicks"] for body in bodies(httpserver)] == [1, 1, 2]
 
 
 @pytest.fixture
