@@ -59,6 +59,7 @@ RETRY_DELAYS = (
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 JITTER = 0.1  # up to 10 % later, for delays of minutes or more: endpoints that failed together retry apart
 MAX_RETRY_AFTER = dt.timedelta(hours=10)
+QUEUED_RETRY_MAX = dt.timedelta(minutes=10)  # shorter retries are queued with a countdown; longer ones by the sweep
 CLAIM_TIMEOUT = dt.timedelta(minutes=5)  # far above SEND_DEADLINE: a live worker has always finished by then
 DISABLE_AFTER = dt.timedelta(hours=24)
 SEND_TIMEOUT = (3.0, 10.0)  # connect, read (seconds)
@@ -84,6 +85,12 @@ def _enqueue(delivery_ids: Iterable[int]) -> None:
 
     for delivery_id in delivery_ids:
         delivery_send_task.delay(delivery_id)
+
+
+def _enqueue_later(delivery_id: int, delay: dt.timedelta) -> None:
+    from .tasks import delivery_send_task
+
+    delivery_send_task.apply_async((delivery_id,), countdown=delay.total_seconds())
 
 
 def events_record(*, event_type: str, events: list[NewEvent], now: dt.datetime | None = None) -> list[int]:
@@ -240,12 +247,10 @@ def _delivery_record(
         mine.update(status=Delivery.Status.FAILED, claimed_at=None, **common)
         _next_in_line(delivery)
     else:
-        mine.update(
-            status=Delivery.Status.PENDING,
-            claimed_at=None,
-            next_attempt_at=now + _retry_delay(delivery.attempts, retry_after),
-            **common,
-        )
+        delay = _retry_delay(delivery.attempts, retry_after)
+        mine.update(status=Delivery.Status.PENDING, claimed_at=None, next_attempt_at=now + delay, **common)
+        if delay <= QUEUED_RETRY_MAX:  # the minute sweep is too coarse for a 5-second retry
+            transaction.on_commit(lambda: _enqueue_later(delivery.pk, delay))
     Endpoint.objects.filter(pk=endpoint_id, failing_since__isnull=True).update(failing_since=now)
     if Endpoint.objects.filter(pk=endpoint_id, is_active=True, failing_since__lte=now - DISABLE_AFTER).exists():
         endpoint_disable(

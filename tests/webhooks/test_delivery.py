@@ -248,3 +248,18 @@ def test_retry_after_from_the_receiver_is_honoured(advocacy_admin, httpserver):
         publish(queued_share())
         send_all()
         assert Delivery.objects.get().next_attempt_at - timezone.now() == dt.timedelta(seconds=600)
+
+
+def test_a_short_retry_is_queued_with_its_countdown_not_left_to_the_minute_sweep(
+    advocacy_admin, httpserver, monkeypatch, django_capture_on_commit_callbacks
+):
+    from webhooks.tasks import delivery_send_task
+
+    httpserver.expect_request("/hook").respond_with_data("", status=500)
+    make_endpoint(httpserver.url_for("/hook"), "share.published", owner=advocacy_admin)
+    queued = []
+    monkeypatch.setattr(delivery_send_task, "apply_async", lambda args, countdown: queued.append((args, countdown)))
+    publish(queued_share())
+    with django_capture_on_commit_callbacks(execute=True):
+        send_all()
+    assert queued == [((Delivery.objects.get().pk,), 5.0)]
