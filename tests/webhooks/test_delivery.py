@@ -258,8 +258,15 @@ def test_a_short_retry_is_queued_with_its_countdown_not_left_to_the_minute_sweep
     httpserver.expect_request("/hook").respond_with_data("", status=500)
     make_endpoint(httpserver.url_for("/hook"), "share.published", owner=advocacy_admin)
     queued = []
-    monkeypatch.setattr(delivery_send_task, "apply_async", lambda args, countdown: queued.append((args, countdown)))
+    real = delivery_send_task.apply_async
+
+    def apply_async(args, kwargs=None, countdown=None, **options):
+        queued.append((args, countdown))
+        return None if countdown else real(args, kwargs, **options)
+
+    monkeypatch.setattr(delivery_send_task, "apply_async", apply_async)
     publish(queued_share())
     with django_capture_on_commit_callbacks(execute=True):
         send_all()
-    assert queued == [((Delivery.objects.get().pk,), 5.0)]
+    delivery = Delivery.objects.get()
+    assert queued == [((delivery.pk,), None), ((delivery.pk,), 5.0)]  # sent at once; the retry in 5 s
