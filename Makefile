@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := advocacy.settings
 
-.PHONY: run test test-shifted-clock lint venv migrate seed bench bench-redirect bench-leaderboard bench-digest bench-dashboard clean
+.PHONY: run test test-shifted-clock lint venv migrate seed bench bench-redirect bench-leaderboard bench-digest bench-dashboard bench-webhooks clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -60,7 +60,7 @@ FAKETIME_AT ?= +400d
 test-shifted-clock: venv
 	@DJANGO_SETTINGS_MODULE=tests.settings faketime -f "$(FAKETIME_AT)" $(BIN)/python -m pytest -m "not browser and not real_time" $(PYTEST_ARGS)
 
-bench: bench-redirect bench-leaderboard bench-digest bench-dashboard
+bench: bench-redirect bench-leaderboard bench-digest bench-dashboard bench-webhooks
 
 # Redirect throughput vs a baseline view and a naive redirect (gunicorn, PostgreSQL, Redis, DEBUG off).
 # Needs wrk (apt-get install wrk). BENCH_DATABASE_URL / BENCH_REDIS_URL pick a database and Redis DB of its own.
@@ -83,6 +83,12 @@ bench-digest: venv
 # Needs PostgreSQL; BENCH_DATABASE_URL (dropped and recreated, default advocacy_bench_dashboard).
 bench-dashboard: venv
 	@$(BIN)/python bench/dashboard/run.py
+
+# Webhook fan-out: one drain of 10,000 buffered clicks on 2,000 links, clicks.counted to 3 local receivers that
+# verify every signature. Needs PostgreSQL and Redis; BENCH_DATABASE_URL (recreated, default adv_webhooks_bench),
+# BENCH_REDIS_URL (default db 13; only the click stream's keys are touched).
+bench-webhooks: venv
+	@$(BIN)/python bench/webhooks/run.py
 
 clean:
 	rm -rf var db.sqlite3 .pytest_cache

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import EmployeeProfile, Location, Team, User
 from .selectors import user_data_export
-from .services import profile_changed, user_erase
+from .services import employee_joined_announce, profile_changed, user_erase
 from .views import export_response
 
 
@@ -58,6 +58,11 @@ class UserAdmin(DjangoUserAdmin):
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
         profile_changed(changed_fields={"leaderboard_excluded"})
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            employee_joined_announce(user=form.instance)
 
     def save_formset(self, request, form, formset, change):
         changed = {name for f in formset.forms for name in f.changed_data}

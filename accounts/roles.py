@@ -26,6 +26,7 @@ ADMIN_APPS = (
     "digest",
     "dashboard",
     "chat",
+    "webhooks",
     "django_celery_beat",
     "account",
     "socialaccount",

@@ -1,10 +1,14 @@
+import logging
+
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
 from .models import EmployeeProfile, Location, Team, User
 from .roles import EMPLOYEE, ROLES, STAFF_ROLES
-from .signals import board_membership_changed, personal_data_erase
+from .signals import board_membership_changed, employee_joined, personal_data_erase
+
+logger = logging.getLogger(__name__)
 
 
 def profile_get(*, user: User) -> EmployeeProfile:
@@ -43,7 +47,16 @@ def employee_create(
     user = User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name)
     EmployeeProfile.objects.create(user=user, team=team, location=location, **profile_fields)
     user_set_role(user=user, role=role)
+    employee_joined_announce(user=user)
     return user
+
+
+def employee_joined_announce(*, user: User) -> None:
+    """Tell the apps above that a person joined (`accounts.signals.employee_joined`). Call it inside the
+    transaction that created them, once per person."""
+    for receiver, outcome in employee_joined.send_robust(sender=User, user_id=user.pk):
+        if isinstance(outcome, Exception):  # the person is created all the same; only that news is lost
+            logger.error("employee_joined receiver %r failed", receiver, exc_info=outcome)
 
 
 def user_role(*, user: User) -> str:

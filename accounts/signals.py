@@ -20,3 +20,8 @@ personal_data_export = Signal()
 # rows about the person, idempotently (erasing twice is harmless). Calls to outside services (token
 # revocation) go in `transaction.on_commit`, best effort: they never undo the erasure.
 personal_data_erase = Signal()
+
+# Someone joined the programme: a person was created with a profile and a role (an invitation, the admin, the
+# demo seed). Sent with `user_id` inside the creating transaction: a receiver's rows commit with the person.
+# Sent robustly: a receiver that raises is logged and never undoes the creation (receivers use a savepoint).
+employee_joined = Signal()

@@ -97,6 +97,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 4 * MINUTE},
     },
+    "analytics: record campaigns that reached their goal (announced once)": {
+        "task": "analytics.tasks.campaign_goals_check_task",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * MINUTE},
+    },
     "analytics: rebuild yesterday's rollups from the raw rows (safety net)": {
         "task": "analytics.tasks.rollup_yesterday_rebuild_task",
         "schedule": crontab(minute=30, hour=1),
@@ -106,6 +111,11 @@ app.conf.beat_schedule = {
         "task": "dashboard.tasks.weekly_summary_send_due_task",
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 14 * MINUTE},
+    },
+    "webhooks: send the deliveries that are due (retries), release lapsed claims": {
+        "task": "webhooks.tasks.deliveries_send_due_task",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
     },
     "leaderboard: rebuild every leaderboard from the ledger": {
         "task": "leaderboard.tasks.rebuild_leaderboards",

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "demo",
     "digest",
     "chat",
+    "webhooks",
 ]
 
 MIDDLEWARE = [

@@ -106,6 +106,19 @@ class ClickRollup(models.Model):
         return f"link {self.link_id} at {self.hour:%Y-%m-%d %H}h"
 
 
+class CampaignGoalReached(models.Model):
+    """The moment a campaign first reached its goal: recorded once, so the news goes out once."""
+
+    campaign = models.OneToOneField("campaigns.Campaign", on_delete=models.CASCADE, related_name="goal_reached")
+    metric = models.CharField(max_length=16)
+    target = models.PositiveIntegerField()
+    reached = models.PositiveBigIntegerField(help_text="The figure when the goal was first seen reached.")
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} reached {self.reached} {self.metric} (goal {self.target})"
+
+
 # Engagement history of shares (metrics issue): its own module, part of this app.
 from .engagement import EngagementSnapshot, ShareMetrics  # noqa: E402, F401
 

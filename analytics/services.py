@@ -16,17 +16,20 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 from redis.exceptions import LockError
 
+from campaigns.models import Campaign, GoalMetric
 from shortlinks import buffer
 from shortlinks.buffer import RawClick
 from shortlinks.models import ShortLink
 
 from .agents import BOT, HUMAN, PREVIEW, agent_classify, printable
-from .models import Click, ClickRollup, DailyVisitor, FilteredHit, FilteredReason, VisitorSalt
-from .rollups import rollup_clicks_add, rollup_clicks_adjust
+from .models import CampaignGoalReached, Click, ClickRollup, DailyVisitor, FilteredHit, FilteredReason, VisitorSalt
+from .rollup_models import SHARE_FIELDS, DailyRollup
+from .rollups import rollup_clicks_add, rollup_clicks_adjust, rollup_day
+from .signals import campaign_goal_reached, clicks_counted
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,19 @@ class IngestResult:
     filtered: dict[str, int] = field(default_factory=dict)
     already_stored: int = 0
     orphaned: int = 0  # the link was deleted before the drain
+    per_link: dict[int, "LinkClickCounts"] = field(default_factory=dict)  # counted clicks only
+
+
+@dataclass
+class LinkClickCounts:
+    """New counted clicks on one link: `clicks` (human, not the owner's own) and `unique_clicks` (those that count)."""
+
+    clicks: int = 0
+    unique_clicks: int = 0
+
+    def add(self, other: "LinkClickCounts") -> None:
+        self.clicks += other.clicks
+        self.unique_clicks += other.unique_clicks
 
 
 def _referrer_host(referer: str) -> str:
@@ -239,6 +255,9 @@ def clicks_ingest(*, events: list[RawClick]) -> IngestResult:
             bucket["unique_clicks"] = bucket.get("unique_clicks", 0) + int(is_unique)
             result.clicks += 1
             result.unique += int(is_unique)
+            counts = result.per_link.setdefault(event.link_id, LinkClickCounts())
+            counts.clicks += 1
+            counts.unique_clicks += int(is_unique)
     Click.objects.bulk_create(clicks)
     FilteredHit.objects.bulk_create(hits)
     _rollups_add(rollups)
@@ -270,6 +289,8 @@ def clicks_drain(*, batch_size: int = DRAIN_BATCH, max_batches: int = 200) -> in
     stream: a crash before the commit leaves the batch pending for the next run; a crash after
     it replays the batch, which clicks_ingest skips by event id.
     Returns 0 quietly without Redis (clicks are then written by the redirect itself).
+    After its last batch it sends `analytics.signals.clicks_counted` once, with the new counted clicks
+    per link of every batch it committed (also when a later batch failed).
     """
     client = buffer.get_client(ignore_breaker=True)
     if client is None:
@@ -280,6 +301,7 @@ def clicks_drain(*, batch_size: int = DRAIN_BATCH, max_batches: int = 200) -> in
         logger.info("Click drain skipped: another drain holds the lock (%.1f s left)", max(left, 0) / 1000)
         return 0
     handled = 0
+    counted: dict[int, LinkClickCounts] = {}
     try:
         if not _persistence_checked[0]:
             _persistence_checked[0] = True
@@ -301,7 +323,9 @@ def clicks_drain(*, batch_size: int = DRAIN_BATCH, max_batches: int = 200) -> in
                     junk.append(entry_id)
             if junk:
                 logger.warning("Dropping %d malformed click buffer entries", len(junk))
-            _ingest_settled(events)
+            stored = _ingest_settled(events)
+            for link_id, counts in stored.per_link.items():
+                counted.setdefault(link_id, LinkClickCounts()).add(counts)
             buffer.stream_ack(client, [entry_id for entry_id, _ in entries])
             handled += len(entries)
             try:
@@ -314,7 +338,16 @@ def clicks_drain(*, batch_size: int = DRAIN_BATCH, max_batches: int = 200) -> in
             lock.release()
         except LockError:  # expired meanwhile: nothing to release
             logger.debug("Drain lock already gone", exc_info=True)
+        if counted:
+            _announce_counted(counted)
     return handled
+
+
+def _announce_counted(counted: dict[int, LinkClickCounts]) -> None:
+    """Tell the apps above about a drain's counted clicks; a failing receiver never fails the drain."""
+    for receiver, outcome in clicks_counted.send_robust(sender=Click, counts=counted):
+        if isinstance(outcome, Exception):
+            logger.error("clicks_counted receiver %r failed", receiver, exc_info=outcome)
 
 
 def click_record_now(*, event: RawClick) -> None:
@@ -378,3 +411,66 @@ def click_reclassify(*, click_id: int, to: str, agent: str = "") -> bool:
     )
     rollup_clicks_adjust(link_id=click.link_id, hour=hour, change=change)
     return True
+
+
+# Goals reached in the last day of a campaign are still seen (the rollups of its last day settle after it).
+GOAL_GRACE = dt.timedelta(days=1)
+GOAL_FIELDS = {
+    GoalMetric.CLICKS: ("unique_clicks",),
+    GoalMetric.SHARES: SHARE_FIELDS,
+    GoalMetric.ENGAGEMENT: ("likes", "reposts", "replies", "quotes"),
+}
+
+
+def campaign_goal_progress(*, campaign: Campaign) -> int:
+    """The campaign's figure for its goal metric over its dates, as its dashboard page counts it. One query."""
+    fields = GOAL_FIELDS[GoalMetric(campaign.goal_metric)]
+    sums = DailyRollup.objects.filter(
+        campaign_id=campaign.pk, day__gte=rollup_day(campaign.starts_at), day__lte=rollup_day(campaign.ends_at)
+    ).aggregate(**{name: Sum(name) for name in fields})
+    return sum(value or 0 for value in sums.values())
+
+
+def campaign_goals_check(*, now: dt.datetime | None = None) -> list[int]:
+    """Record each launched campaign that has reached its goal (target > 0) and was not recorded yet;
+    returns their ids. Each is recorded once (a unique row) and announced with
+    `analytics.signals.campaign_goal_reached` in the same transaction. Idempotent, safe to run concurrently.
+    """
+    now = now or timezone.now()
+    candidates = (
+        Campaign.objects.filter(
+            launched_at__isnull=False,
+            archived_at__isnull=True,
+            goal_target__gt=0,
+            starts_at__lte=now,
+            ends_at__gt=now - GOAL_GRACE,
+        )
+        .exclude(goal_reached__isnull=False)
+        .order_by("pk")
+    )
+    recorded = []
+    for campaign in candidates:
+        reached = campaign_goal_progress(campaign=campaign)
+        if reached < campaign.goal_target:
+            continue
+        with transaction.atomic():
+            _, created = CampaignGoalReached.objects.get_or_create(
+                campaign=campaign,
+                defaults={
+                    "metric": campaign.goal_metric,
+                    "target": campaign.goal_target,
+                    "reached": reached,
+                    "at": now,
+                },
+            )
+            if created:
+                campaign_goal_reached.send(
+                    sender=CampaignGoalReached,
+                    campaign_id=campaign.pk,
+                    metric=campaign.goal_metric,
+                    target=campaign.goal_target,
+                    reached=reached,
+                    at=now,
+                )
+                recorded.append(campaign.pk)
+    return recorded

@@ -9,7 +9,7 @@ from django.utils import timezone
 # (under their own names, `analytics.tasks_metrics.*`, which the beat schedule uses).
 from . import tasks_metrics  # noqa: F401
 from .rollups import rollup_day, rollup_day_rebuild, rollup_shares_sync
-from .services import click_privacy_purge, clicks_drain
+from .services import campaign_goals_check, click_privacy_purge, clicks_drain
 
 DRAIN_EVERY = 2  # seconds between drains: how long a click normally waits in Redis (its exposure to a Redis crash)
 
@@ -56,3 +56,9 @@ def rollup_shares_sync_task() -> None:
 def rollup_yesterday_rebuild_task() -> None:
     """Nightly: rebuild yesterday's rollups from the raw rows (a safety net; idempotent, one transaction)."""
     rollup_day_rebuild(day=rollup_day(timezone.now()) - dt.timedelta(days=1))
+
+
+@shared_task(ignore_result=True)
+def campaign_goals_check_task() -> None:
+    """Every 5 minutes: record (and announce) campaigns that reached their goal. Idempotent."""
+    campaign_goals_check()

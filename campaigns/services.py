@@ -13,7 +13,7 @@ from django.utils import timezone
 from . import selectors, tasks
 from .images import sanitised_image
 from .models import Campaign, PostImageRendition, PostStatus, PostTransition, SuggestedPost
-from .signals import post_image_stored
+from .signals import post_image_stored, post_published
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +59,16 @@ def post_transition(*, post: SuggestedPost, to: str, by, reason: str = "") -> Su
         transaction.on_commit(partial(tasks.notify_post_decision.delay, step.pk))
     locked.status = to
     locked.save(update_fields=fields)
+    if to == PostStatus.PUBLISHED:
+        _announce_published(locked.pk)
     post.refresh_from_db()
     return locked
+
+
+def _announce_published(post_id: int) -> None:
+    for receiver, outcome in post_published.send_robust(sender=SuggestedPost, post_id=post_id):
+        if isinstance(outcome, Exception):  # the post is published all the same; only that news is lost
+            logger.error("post_published receiver %r failed", receiver, exc_info=outcome)
 
 
 def _check_four_eyes(*, post: SuggestedPost, by) -> None:
@@ -122,6 +130,7 @@ def publish_due_posts(*, now=None) -> int:
                     at=now,
                     reason=PUBLISHED_ON_SCHEDULE,
                 )
+                _announce_published(post.pk)
                 moved += 1
     return moved
 

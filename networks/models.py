@@ -1,15 +1,19 @@
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from campaigns.networks import Network
 
 from .fields import EncryptedTextField
+from .signals import share_settled
+
+logger = logging.getLogger(__name__)
 
 
 class ConnectedAccount(models.Model):
@@ -107,7 +111,15 @@ class ShareQuerySet(models.QuerySet):
                 raise ValueError(f"A share cannot move from {sorted(illegal)} to {to}.")
             allowed = narrowed
         fields.setdefault("updated_at", timezone.now())
-        return bool(self.filter(pk=share_id, status__in=allowed).update(status=to, **fields))
+        if to not in SHARE_OUTCOMES:
+            return bool(self.filter(pk=share_id, status__in=allowed).update(status=to, **fields))
+        with transaction.atomic():
+            won = bool(self.filter(pk=share_id, status__in=allowed).update(status=to, **fields))
+            if won:
+                for receiver, outcome in share_settled.send_robust(sender=Share, share_id=share_id, status=to):
+                    if isinstance(outcome, Exception):  # the share's outcome stands; only that news is lost
+                        logger.error("share_settled receiver %r failed", receiver, exc_info=outcome)
+        return won
 
 
 class Share(models.Model):
@@ -222,6 +234,9 @@ SHARE_TRANSITIONS: dict[str, set[str]] = {
     _S.CANCELLED: set(),
     _S.DELETED: set(),
 }
+
+# Outcomes announced to the apps above (networks.signals.share_settled), with the move that makes them.
+SHARE_OUTCOMES = frozenset({_S.PUBLISHED, _S.FAILED})
 
 
 def share_states_into(status: str) -> set[str]:

@@ -104,7 +104,8 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     # The workflow buttons on the campaign and post pages: POST only.
     "admin/campaigns/campaign/<path:object_id>/do/<str:action>/": (LOGIN, LOGIN, 405, 405),
     "admin/campaigns/suggestedpost/<path:object_id>/do/<str:action>/": (LOGIN, LOGIN, 405, 405),
-    "admin/^(?P<app_label>auth|sites|account|socialaccount|django_celery_beat|accounts|campaigns|shortlinks|networks|analytics|leaderboard|dashboard|digest|chat)/$": (  # noqa: E501
+    "admin/webhooks/endpoint/<path:object_id>/rotate-secret/": (LOGIN, LOGIN, 405, 405),  # a POST
+    "admin/^(?P<app_label>auth|sites|account|socialaccount|django_celery_beat|accounts|campaigns|shortlinks|networks|analytics|leaderboard|dashboard|digest|chat|webhooks)/$": (  # noqa: E501
         LOGIN,
         LOGIN,
         200,
@@ -162,6 +163,8 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "digest.usedsharetoken": ("", "vd"),
     "chat.chatchannel": ("", "vacd"),
     "chat.chatmessage": ("", "vcd"),  # the send log: written by the sender, resent by an action
+    "webhooks.endpoint": ("", "vacd"),  # admins only: endpoints carry signing secrets
+    "webhooks.delivery": ("", "vd"),  # the delivery log: written by the sender, resent by an action
 }
 
 ADMIN_PAGES = {  # suffix after admin/<app>/<model>/ → the permission it needs
