@@ -14,9 +14,21 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV
 
 from . import selectors, services
-from .forms import CampaignAdminForm, PostVariantForm, PostVariantFormSet, RejectPostsForm, SuggestedPostAdminForm
+from .calendar import calendar_page, parse_anchor, place_posts
+from .forms import (
+    CampaignAdminForm,
+    PostVariantForm,
+    PostVariantFormSet,
+    PostVersionForm,
+    PostVersionVariantForm,
+    PostVersionVariantFormSet,
+    RejectPostsForm,
+    SuggestedPostAdminForm,
+)
 from .models import (
     Campaign,
     CampaignStatus,
@@ -24,10 +36,14 @@ from .models import (
     PostStatus,
     PostTransition,
     PostVariant,
+    PostVersion,
+    PostVersionVariant,
     SuggestedPost,
     Topic,
+    VersionStatus,
 )
 from .networks import editor_rules
+from .post_csv import PostCsvResource
 from .widgets import ZonedSplitDateTime, organisation_time_zone
 
 CAMPAIGN_DEFAULT_LENGTH = dt.timedelta(weeks=4)
@@ -313,9 +329,15 @@ IMAGE_NOT_KEPT = (
 
 
 @admin.register(SuggestedPost)
-class SuggestedPostAdmin(OrganisationTimeMixin, admin.ModelAdmin):
+class SuggestedPostAdmin(OrganisationTimeMixin, ImportExportMixin, admin.ModelAdmin):
     form = SuggestedPostAdminForm
     change_form_template = "admin/campaigns/suggestedpost/change_form.html"
+    # CSV in and out (campaigns.post_csv): the import is a dry run with per-row errors before anything is stored.
+    import_export_change_list_template = "admin/campaigns/suggestedpost/change_list.html"
+    resource_classes = [PostCsvResource]
+    import_formats = [CSV]
+    export_formats = [CSV]
+    skip_admin_log = True
     list_display = ["title", "campaign", "status", "publish", "submitted", "thumbnail"]
     list_filter = [
         WaitingForMeFilter,
@@ -344,6 +366,24 @@ class SuggestedPostAdmin(OrganisationTimeMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return selectors.with_submission(super().get_queryset(request))
 
+    def has_import_permission(self, request) -> bool:
+        return self.has_add_permission(request)
+
+    def has_export_permission(self, request) -> bool:
+        return self.has_view_permission(request)
+
+    def get_export_queryset(self, request):
+        # The CSV has one row per network's copy: the variants of the posts the list shows (filters apply).
+        posts = super().get_export_queryset(request)
+        return PostCsvResource().get_export_queryset().filter(post__in=posts.values("pk"))
+
+    def get_import_data_kwargs(self, **kwargs):
+        # A row that fails during the real import (e.g. a campaign archived since the dry run) undoes them all.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def import_action(self, request, **kwargs):
+        return self._in_organisation_time(super().import_action, request, **kwargs)
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and obj.status in LOCKED_STATUSES:
@@ -359,9 +399,41 @@ class SuggestedPostAdmin(OrganisationTimeMixin, admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
+            path("calendar/", view(self.calendar_view), name="campaigns_suggestedpost_calendar"),
             path("<path:object_id>/do/<str:action>/", view(self.post_action_view), name="campaigns_suggestedpost_do"),
             *super().get_urls(),
         ]
+
+    def calendar_view(self, request):
+        """Posts by publish date in a month or week, in the organisation's time zone, each linking to its page."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        zone = organisation_time_zone()
+        with timezone.override(zone):
+            today = timezone.localdate()
+            page = calendar_page(
+                view=request.GET.get("view", "month"),
+                anchor=parse_anchor(request.GET.get("date"), today),
+                zone=zone,
+                today=today,
+            )
+            campaign_param = request.GET.get("campaign", "")
+            campaign_id = int(campaign_param) if campaign_param.isdigit() else None
+            posts = selectors.posts_for_calendar(start=page.start, end=page.end, campaign_id=campaign_id)
+            place_posts(page, posts, zone)
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"Posts calendar: {page.title}",
+                "opts": self.model._meta,
+                "page": page,
+                "time_zone": zone,
+                "campaigns": selectors.campaigns_for_choice(),
+                "campaign_id": campaign_id,
+                "weekdays": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+            }
+            response = TemplateResponse(request, "admin/campaigns/suggestedpost/calendar.html", context)
+            response.render()
+        return response
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
@@ -385,6 +457,9 @@ class SuggestedPostAdmin(OrganisationTimeMixin, admin.ModelAdmin):
                 can_launch_campaign=request.user.has_perm("campaigns.change_campaign"),
                 can_duplicate=self.has_add_permission(request),
                 reject_form=RejectPostsForm(),
+                open_version=selectors.post_version_open(post=obj),
+                versions=list(selectors.post_versions(post=obj)),
+                can_correct=obj.status == PostStatus.PUBLISHED and request.user.has_perm("campaigns.add_postversion"),
                 renditions={
                     r.network: {"url": r.image.url, "width": r.width, "height": r.height} for r in obj.renditions.all()
                 },
@@ -405,6 +480,20 @@ class SuggestedPostAdmin(OrganisationTimeMixin, admin.ModelAdmin):
             copy = services.post_duplicate(post=post, by=request.user)
             messages.success(request, f"Created “{copy}” as a draft.")
             return HttpResponseRedirect(reverse("admin:campaigns_suggestedpost_change", args=[copy.pk]))
+        if action == "correct":
+            if not request.user.has_perm("campaigns.add_postversion"):
+                raise PermissionDenied
+            try:
+                version = services.post_version_start(post=post, by=request.user)
+            except ValidationError as exc:
+                messages.error(request, f"“{post}”: {_error_text(exc)}")
+                return HttpResponseRedirect(here)
+            messages.info(
+                request,
+                f"Version {version.number} of the copy: edit it and submit it for approval. "
+                "Until it is approved, employees keep seeing and sharing the current copy.",
+            )
+            return HttpResponseRedirect(reverse("admin:campaigns_postversion_change", args=[version.pk]))
         chosen = selectors.POST_ACTIONS_BY_NAME.get(action)
         if chosen is None or not request.user.has_perm(chosen.permission):
             raise PermissionDenied
@@ -528,6 +617,128 @@ class SuggestedPostAdmin(OrganisationTimeMixin, admin.ModelAdmin):
     @admin.action(description="Archive", permissions=["change"])
     def archive(self, request, queryset):
         _apply(request, queryset, services.post_archive, "archived")
+
+
+class PostVersionVariantInline(admin.StackedInline):
+    model = PostVersionVariant
+    form = PostVersionVariantForm
+    formset = PostVersionVariantFormSet
+    extra = 0
+    min_num = 1
+    max_num = 6
+    verbose_name = "copy for a network"
+    verbose_name_plural = "copy per network"
+
+    class Media:
+        js = ["js/variant-counter.js", "js/post-composer.js"]
+
+    def _locked(self, obj) -> bool:
+        return obj is not None and not obj.is_editable
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return not self._locked(obj) and request.user.has_perm("campaigns.change_postversion")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return not self._locked(obj) and request.user.has_perm("campaigns.change_postversion")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.has_change_permission(request, obj)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("campaigns.view_postversion")
+
+
+@admin.register(PostVersion)
+class PostVersionAdmin(OrganisationTimeMixin, admin.ModelAdmin):
+    """A correction of a published post's copy, edited here and approved on its own (post page: "Correct the copy")."""
+
+    form = PostVersionForm
+    change_form_template = "admin/campaigns/postversion/change_form.html"
+    list_display = ["__str__", "status", "created_by", "submitted_at", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["post", "created_by"]
+    search_fields = ["post__title", "note", "variants__text"]
+    readonly_fields = ["post_link", "number", "status", "rejection_reason", "created_by", "submitted_by", "decided_by"]
+    fields = ["post_link", ("number", "status"), "rejection_reason", "note", "disclaimer"]
+    inlines = [PostVersionVariantInline]
+
+    def has_module_permission(self, request) -> bool:
+        return False  # reached from each post's page and the approval inbox, not from the menu
+
+    def has_add_permission(self, request) -> bool:
+        return False  # started from a published post ("Correct the copy")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # withdrawn, never deleted: the history keeps it
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not obj.is_editable:
+            fields += ["note", "disclaimer"]
+        return fields
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/do/<str:action>/", view(self.version_action_view), name="campaigns_postversion_do"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="post")
+    def post_link(self, obj: PostVersion) -> str:
+        url = reverse("admin:campaigns_suggestedpost_change", args=[obj.post_id])
+        return format_html('<a href="{}">{}</a> (live copy: version {})', url, obj.post, obj.post.copy_version)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            campaign = obj.post.campaign
+            context.update(
+                text_rules=editor_rules(),
+                campaign=campaign,
+                campaign_hashtags=campaign.hashtags.split(),
+                renditions={
+                    r.network: {"url": r.image.url, "width": r.width, "height": r.height}
+                    for r in obj.post.renditions.all()
+                },
+                post=obj.post,
+                version_actions=selectors.post_version_actions_for(version=obj, user=request.user),
+                possible_approvers=list(
+                    selectors.post_possible_reviewers().exclude(
+                        pk__in=selectors.post_version_authors(version=obj) if settings.FOUR_EYES_APPROVAL else []
+                    )
+                )
+                if obj.status == VersionStatus.SUBMITTED
+                else [],
+                four_eyes=settings.FOUR_EYES_APPROVAL,
+                live_variants=list(obj.post.variants.all()),
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @method_decorator(require_POST)
+    def version_action_view(self, request, object_id, action):
+        version = get_object_or_404(PostVersion.objects.select_related("post"), pk=object_id)
+        here = reverse("admin:campaigns_postversion_change", args=[version.pk])
+        chosen = selectors.POST_VERSION_ACTIONS_BY_NAME.get(action)
+        if chosen is None or not request.user.has_perm(chosen.permission):
+            raise PermissionDenied
+        reason = ""
+        if chosen.to == VersionStatus.REJECTED:
+            form = RejectPostsForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, "Say why the correction is rejected (5 characters or more), for its author.")
+                return HttpResponseRedirect(here)
+            reason = form.cleaned_data["reason"]
+        try:
+            services.post_version_transition(version=version, to=chosen.to, by=request.user, reason=reason)
+        except ValidationError as exc:
+            messages.error(request, f"Version {version.number} was not changed: {_error_text(exc)}")
+            return HttpResponseRedirect(here)
+        version.refresh_from_db()
+        if version.status == VersionStatus.LIVE:
+            messages.success(request, f"Version {version.number} is live: new shares use this copy.")
+            return HttpResponseRedirect(reverse("admin:campaigns_suggestedpost_change", args=[version.post_id]))
+        messages.success(request, f"Version {version.number} is {version.get_status_display().lower()}.")
+        return HttpResponseRedirect(here)
 
 
 @admin.register(Topic)

@@ -5,7 +5,7 @@ from django.forms.models import BaseInlineFormSet
 from infra.outbound_http import OutboundRefused, check_url
 
 from .images import check_image_header, check_image_size, sanitised_image
-from .models import Campaign, PostVariant, SuggestedPost, validate_http_url
+from .models import Campaign, PostVariant, PostVersion, PostVersionVariant, SuggestedPost, validate_http_url
 
 
 class CampaignAdminForm(forms.ModelForm):
@@ -137,3 +137,27 @@ class RejectPostsForm(forms.Form):
         max_length=2000,
         help_text="Tell the author what to change.",
     )
+
+
+class PostVersionForm(forms.ModelForm):
+    class Meta:
+        model = PostVersion
+        fields = ["note", "disclaimer"]
+
+
+class PostVersionVariantFormSet(BaseInlineFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.version = self.instance  # checked with the disclaimer typed on this page (see above)
+        return form
+
+
+class PostVersionVariantForm(forms.ModelForm):
+    class Meta:
+        model = PostVersionVariant
+        fields = ["network", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 4, "cols": 60})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].widget.attrs.update({"data-variant-counter": "1"})
