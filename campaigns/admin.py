@@ -3,6 +3,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponseRedirect
@@ -323,9 +324,11 @@ class WaitingForMeFilter(admin.SimpleListFilter):
         return queryset
 
 
-IMAGE_NOT_KEPT = (
-    "Choose the image again: this page had errors, so nothing was saved, and a browser cannot keep a chosen file."
-)
+def kept_image_note(name: str) -> str:
+    return (
+        f"Kept: {name}. This page had errors, so nothing was saved yet; the image is saved with the post when "
+        "you save again. Choose another file only to replace it."
+    )
 
 
 @admin.register(SuggestedPost)
@@ -357,7 +360,7 @@ class SuggestedPostAdmin(OrganisationTimeMixin, ImportExportMixin, admin.ModelAd
     actions = ["submit", "approve", "reject", "publish_now", "duplicate", "archive"]
     fieldsets = [
         (None, {"fields": ["campaign", "title", "target_url", ("status", "rejection_reason")]}),
-        ("Image", {"fields": ["image", "image_preview", "image_alt"]}),
+        ("Image", {"fields": ["image", "kept_image", "image_preview", "image_alt"]}),
         ("Schedule", {"fields": [("publish_at", "expires_at")]}),
         ("Sharing", {"fields": ["disclaimer", "employees_may_edit", "is_featured", "topics"]}),
         ("Record", {"fields": [("created_by", "created", "updated")], "classes": ["collapse"]}),
@@ -437,8 +440,8 @@ class SuggestedPostAdmin(OrganisationTimeMixin, ImportExportMixin, admin.ModelAd
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
-        if request.method == "POST" and request.FILES.get("image") and "image" not in form.errors:
-            form.add_error("image", IMAGE_NOT_KEPT)
+        if request.method == "POST" and form.is_bound:
+            self._keep_chosen_image(form)
         campaign = obj.campaign if obj is not None else self._campaign_from(request)
         context.update(
             text_rules=editor_rules(),
@@ -465,6 +468,21 @@ class SuggestedPostAdmin(OrganisationTimeMixin, ImportExportMixin, admin.ModelAd
                 },
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _keep_chosen_image(self, form) -> None:
+        """The page failed to save: keep a valid chosen image for the next try (a browser forgets the file)."""
+        if "image" in form.errors or "image" not in form.fields:
+            return
+        image = form.cleaned_data.get("image")
+        token, name = form.kept_image_token, form.kept_image_name
+        if not token and isinstance(image, ContentFile):
+            name = image.name or "image"
+            token = services.post_image_keep(image=image, original_name=name)
+        if token:
+            form.data = form.data.copy()
+            form.data["kept_image"] = token
+            form.fields["image"].help_text = kept_image_note(name)
+            form["image"].help_text = kept_image_note(name)  # the bound field may be cached already
 
     def _campaign_from(self, request) -> Campaign | None:
         pk = request.GET.get("campaign") or request.POST.get("campaign")
@@ -522,7 +540,7 @@ class SuggestedPostAdmin(OrganisationTimeMixin, ImportExportMixin, admin.ModelAd
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        if "image" in form.changed_data:
+        if "image" in form.changed_data or form.kept_image_token:
             services.post_renditions_build(post=form.instance)
 
     @admin.display(description=_zoned("publish at"), ordering="publish_at")
@@ -754,6 +772,9 @@ class PostTransitionAdmin(admin.ModelAdmin):
     list_select_related = ["post", "by"]
     search_fields = ["post__title", "reason"]
     raw_id_fields = ["post", "by"]
+
+    def has_module_permission(self, request) -> bool:
+        return False  # internal: each post's page shows its workflow history; reachable by URL for audits
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -4,6 +4,7 @@ from django.forms.models import BaseInlineFormSet
 
 from infra.outbound_http import OutboundRefused, check_url
 
+from . import selectors
 from .images import check_image_header, check_image_size, sanitised_image
 from .models import Campaign, PostVariant, PostVersion, PostVersionVariant, SuggestedPost, validate_http_url
 
@@ -85,6 +86,9 @@ class SuggestedPostAdminForm(forms.ModelForm):
         f"{settings.POST_IMAGE_MAX_PIXELS // 1_000_000} megapixels. Sized for each network after saving.",
     )
 
+    # A signed token for an image chosen on an earlier try of this form that failed (services.post_image_keep).
+    kept_image = forms.CharField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = SuggestedPost
         fields = [
@@ -101,11 +105,20 @@ class SuggestedPostAdminForm(forms.ModelForm):
             "topics",
         ]
 
+    kept_image_token = ""
+    kept_image_name = ""
+
     def clean_image(self):
         image = self.cleaned_data.get("image")
         # A new upload is stored re-encoded, without EXIF (location, camera) metadata.
         if image and hasattr(image, "content_type"):
             return sanitised_image(image, name=image.name)
+        if image is not False:  # not "clear": an image kept from a failed try takes the place of a new upload
+            token = self.data.get("kept_image", "")
+            kept = selectors.kept_image_load(token=token)
+            if kept is not None:
+                self.kept_image_token, self.kept_image_name = token, kept[1]
+                return kept[0]
         return image
 
 

@@ -5,6 +5,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -21,6 +24,7 @@ from .models import (
     SuggestedPost,
     VersionStatus,
 )
+from .uploads import KEPT_UPLOAD_MAX_AGE, KEPT_UPLOAD_SALT, KEPT_UPLOADS_DIR
 
 
 def campaign_targets(campaign: Campaign, profile: EmployeeProfile) -> bool:
@@ -202,3 +206,20 @@ def posts_for_calendar(*, start, end, campaign_id: int | None = None) -> QuerySe
 def campaigns_for_choice() -> QuerySet[Campaign]:
     """Campaigns not archived, newest first: the calendar's campaign filter."""
     return Campaign.objects.filter(archived_at__isnull=True).order_by("-starts_at").only("pk", "name")
+
+
+def kept_image_load(*, token: str):
+    """The image a failed save kept (services.post_image_keep), as (file, original name), or None when the
+    token is missing, forged, older than a day, or its file is gone."""
+    if not token:
+        return None
+    try:
+        kept = signing.loads(token, salt=KEPT_UPLOAD_SALT, max_age=KEPT_UPLOAD_MAX_AGE)
+        path, name = str(kept["file"]), str(kept["name"])
+    except (signing.BadSignature, KeyError, TypeError):
+        return None
+    if not path.startswith(f"{KEPT_UPLOADS_DIR}/") or ".." in path or not default_storage.exists(path):
+        return None
+    with default_storage.open(path, "rb") as fh:
+        data = fh.read()
+    return ContentFile(data, name=name or path.rsplit("/", 1)[-1]), name

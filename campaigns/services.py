@@ -1,12 +1,16 @@
 """Writes for campaigns and suggested posts. Each function is one transaction."""
 
+import datetime as dt
 import logging
+import secrets
 from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,6 +29,7 @@ from .models import (
     VersionStatus,
 )
 from .signals import post_image_stored
+from .uploads import KEPT_UPLOAD_MAX_AGE, KEPT_UPLOAD_SALT, KEPT_UPLOADS_DIR
 
 logger = logging.getLogger(__name__)
 
@@ -407,3 +412,33 @@ def post_variant_add(*, variant: PostVariant) -> PostVariant:
     variant.full_clean()
     variant.save()
     return variant
+
+
+# --- an image chosen on a form that failed: kept for the next try ----------------------------------------------
+
+
+def post_image_keep(*, image, original_name: str) -> str:
+    """Store a checked, re-encoded image that a failed save would lose; return a signed token naming it.
+
+    The post form carries the token in a hidden field and saves that image with the post on the next try
+    (selectors.kept_image_load). Kept files older than KEPT_UPLOAD_MAX_AGE are removed here, on the way.
+    """
+    _kept_uploads_prune()
+    stem, _, ext = (getattr(image, "name", "") or "image.jpg").rpartition(".")
+    stored = default_storage.save(f"{KEPT_UPLOADS_DIR}/{secrets.token_urlsafe(12)}.{ext or 'jpg'}", image)
+    return signing.dumps({"file": stored, "name": original_name[:200]}, salt=KEPT_UPLOAD_SALT, compress=True)
+
+
+def _kept_uploads_prune() -> None:
+    try:
+        _, files = default_storage.listdir(KEPT_UPLOADS_DIR)
+    except FileNotFoundError:
+        return
+    cutoff = timezone.now() - dt.timedelta(seconds=KEPT_UPLOAD_MAX_AGE * 2)
+    for name in files:
+        path = f"{KEPT_UPLOADS_DIR}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+        except (FileNotFoundError, NotImplementedError):
+            continue

@@ -81,7 +81,14 @@ def test_the_campaign_filter_and_bad_parameters(client, content_manager):
     page = client.get(URL + f"?campaign={one.pk}").content.decode()
     assert "Post of one" in page and "Post of other" not in page
 
-    for query in ("?date=31-31-2026", "?view=year", "?campaign=abc", "?date=0000-01-01", "?date=9999-12-31", "?date=0001-01-01"):
+    for query in (
+        "?date=31-31-2026",
+        "?view=year",
+        "?campaign=abc",
+        "?date=0000-01-01",
+        "?date=9999-12-31",
+        "?date=0001-01-01",
+    ):
         response = client.get(URL + query)
         assert response.status_code == 200, query
         assert "November 2026" in response.content.decode()
