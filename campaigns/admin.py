@@ -99,6 +99,12 @@ def _zoned(label: str) -> str:
     return f"{label} ({organisation_time_zone()})"
 
 
+def _short_time(value) -> str:
+    """A compact date and time for lists (the column header names the zone): "9 Dec 2026, 01:24"."""
+    local = timezone.localtime(value)
+    return f"{local.day} {local:%b %Y, %H:%M}"
+
+
 def _next_or(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -149,7 +155,7 @@ class SuggestedPostInline(admin.TabularInline):
 class CampaignAdmin(OrganisationTimeMixin, admin.ModelAdmin):
     form = CampaignAdminForm
     change_form_template = "admin/campaigns/campaign/change_form.html"
-    list_display = ["name", "status_label", "starts", "ends", "goal", "owner", "post_count"]
+    list_display = ["name", "status_label", "runs", "goal", "owner", "post_count"]
     list_filter = [CampaignStatusFilter, "starts_at", "ends_at", "audience_teams", "audience_locations", "goal_metric"]
     list_select_related = ["owner"]
     search_fields = ["name", "narrative", "utm_campaign", "hashtags"]
@@ -223,13 +229,9 @@ class CampaignAdmin(OrganisationTimeMixin, admin.ModelAdmin):
     def status_label(self, obj: Campaign) -> str:
         return obj.get_status_display() if obj.pk else "Draft"
 
-    @admin.display(description=_zoned("starts"), ordering="starts_at")
-    def starts(self, obj: Campaign):
-        return obj.starts_at
-
-    @admin.display(description=_zoned("ends"), ordering="ends_at")
-    def ends(self, obj: Campaign):
-        return obj.ends_at
+    @admin.display(description=_zoned("runs"), ordering="starts_at")
+    def runs(self, obj: Campaign) -> str:
+        return f"{_short_time(obj.starts_at)} – {_short_time(obj.ends_at)}"
 
     @admin.display(description=_zoned("launched at"))
     def launched(self, obj: Campaign):
@@ -544,8 +546,8 @@ class SuggestedPostAdmin(OrganisationTimeMixin, ImportExportMixin, admin.ModelAd
             services.post_renditions_build(post=form.instance)
 
     @admin.display(description=_zoned("publish at"), ordering="publish_at")
-    def publish(self, obj: SuggestedPost):
-        return obj.publish_at
+    def publish(self, obj: SuggestedPost) -> str:
+        return _short_time(obj.publish_at)
 
     @admin.display(description="submitted (by, when)", ordering="submitted_at")
     def submitted(self, obj: SuggestedPost) -> str:
