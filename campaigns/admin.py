@@ -43,7 +43,7 @@ from .models import (
     Topic,
     VersionStatus,
 )
-from .networks import editor_rules
+from .networks import VARIANT_NETWORK_CHOICES, editor_rules
 from .post_csv import PostCsvResource
 from .widgets import ZonedSplitDateTime, organisation_time_zone
 
@@ -343,6 +343,7 @@ class SuggestedPostAdmin(OrganisationTimeMixin, ImportExportMixin, admin.ModelAd
     import_formats = [CSV]
     export_formats = [CSV]
     skip_admin_log = True
+    import_template_name = "admin/campaigns/suggestedpost/import.html"
     list_display = ["title", "campaign", "status", "publish", "submitted", "thumbnail"]
     list_filter = [
         WaitingForMeFilter,
@@ -385,6 +386,13 @@ class SuggestedPostAdmin(OrganisationTimeMixin, ImportExportMixin, admin.ModelAd
     def get_import_data_kwargs(self, **kwargs):
         # A row that fails during the real import (e.g. a campaign archived since the dry run) undoes them all.
         return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def get_import_context_data(self, **kwargs):
+        return {
+            **super().get_import_context_data(**kwargs),
+            "time_zone": organisation_time_zone(),
+            "networks": [value for value, _ in VARIANT_NETWORK_CHOICES],
+        }
 
     def import_action(self, request, **kwargs):
         return self._in_organisation_time(super().import_action, request, **kwargs)
@@ -732,6 +740,8 @@ class PostVersionAdmin(OrganisationTimeMixin, admin.ModelAdmin):
                 four_eyes=settings.FOUR_EYES_APPROVAL,
                 live_variants=list(obj.post.variants.all()),
             )
+            if not obj.is_editable:  # submitted or decided: nothing left to save here
+                context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @method_decorator(require_POST)

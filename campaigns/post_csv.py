@@ -154,6 +154,11 @@ class PostCsvResource(resources.ModelResource):
         if not title:
             errors["title"] = ["Give the post a title."]
         if campaign is None or not title:
+            for column in ("publish_at", "expires_at"):  # report what else is wrong with the row too
+                try:
+                    _parse_when(_cell(row, column), column, zone)
+                except ValidationError as exc:
+                    errors.update({k: list(v) for k, v in exc.message_dict.items()})
             raise ValidationError(errors)
 
         key = (campaign.pk, title)
