@@ -193,3 +193,12 @@ def test_an_employee_cannot_use_the_version_pages(published, content_manager, em
     assert client.get(f"/admin/campaigns/postversion/{version.pk}/change/").status_code == 302
     assert client.post(f"/admin/campaigns/postversion/{version.pk}/do/submit/").status_code == 302
     assert Share.objects.count() == 0
+
+
+def test_the_admin_index_lists_corrections_waiting_for_a_reviewer(published, content_manager, advocacy_admin, client):
+    version = _correct(published, content_manager)
+    services.post_version_submit(version=version, by=content_manager)
+    client.force_login(advocacy_admin)
+    page = client.get("/admin/").content.decode()
+    assert "1 correction of published posts waiting for you" in page
+    assert "/admin/campaigns/postversion/?status__exact=submitted" in page
