@@ -12,12 +12,14 @@ from django.urls import reverse
 class AdvocacyAdminSite(AdminSite):
     def index(self, request, extra_context=None):
         # Imported here: this module is loaded with INSTALLED_APPS, before the models are ready.
-        from campaigns.selectors import posts_waiting_for
+        from campaigns.selectors import post_versions_waiting_for, posts_waiting_for
 
         waiting = posts_waiting_for(user=request.user).count()
         inbox = {
             "approval_waiting": waiting,
             "approval_inbox_url": reverse("admin:campaigns_suggestedpost_changelist") + "?waiting=me",
+            "corrections_waiting": post_versions_waiting_for(user=request.user).count(),
+            "corrections_inbox_url": reverse("admin:campaigns_postversion_changelist") + "?status__exact=submitted",
         }
         return super().index(request, {**inbox, **(extra_context or {})})
 

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_celery_beat",
+    "import_export",  # the posts' CSV import (dry run first) and export in the admin
     # Advocacy's own apps
     "accounts",
     "campaigns",

@@ -3,6 +3,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponseRedirect
@@ -14,9 +15,21 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV
 
 from . import selectors, services
-from .forms import CampaignAdminForm, PostVariantForm, PostVariantFormSet, RejectPostsForm, SuggestedPostAdminForm
+from .calendar import calendar_page, parse_anchor, place_posts
+from .forms import (
+    CampaignAdminForm,
+    PostVariantForm,
+    PostVariantFormSet,
+    PostVersionForm,
+    PostVersionVariantForm,
+    PostVersionVariantFormSet,
+    RejectPostsForm,
+    SuggestedPostAdminForm,
+)
 from .models import (
     Campaign,
     CampaignStatus,
@@ -24,10 +37,14 @@ from .models import (
     PostStatus,
     PostTransition,
     PostVariant,
+    PostVersion,
+    PostVersionVariant,
     SuggestedPost,
     Topic,
+    VersionStatus,
 )
-from .networks import editor_rules
+from .networks import VARIANT_NETWORK_CHOICES, editor_rules
+from .post_csv import PostCsvResource
 from .widgets import ZonedSplitDateTime, organisation_time_zone
 
 CAMPAIGN_DEFAULT_LENGTH = dt.timedelta(weeks=4)
@@ -82,6 +99,12 @@ def _zoned(label: str) -> str:
     return f"{label} ({organisation_time_zone()})"
 
 
+def _short_time(value) -> str:
+    """A compact date and time for lists (the column header names the zone): "9 Dec 2026, 01:24"."""
+    local = timezone.localtime(value)
+    return f"{local.day} {local:%b %Y, %H:%M}"
+
+
 def _next_or(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -132,7 +155,7 @@ class SuggestedPostInline(admin.TabularInline):
 class CampaignAdmin(OrganisationTimeMixin, admin.ModelAdmin):
     form = CampaignAdminForm
     change_form_template = "admin/campaigns/campaign/change_form.html"
-    list_display = ["name", "status_label", "starts", "ends", "goal", "owner", "post_count"]
+    list_display = ["name", "status_label", "runs", "goal", "owner", "post_count"]
     list_filter = [CampaignStatusFilter, "starts_at", "ends_at", "audience_teams", "audience_locations", "goal_metric"]
     list_select_related = ["owner"]
     search_fields = ["name", "narrative", "utm_campaign", "hashtags"]
@@ -206,13 +229,9 @@ class CampaignAdmin(OrganisationTimeMixin, admin.ModelAdmin):
     def status_label(self, obj: Campaign) -> str:
         return obj.get_status_display() if obj.pk else "Draft"
 
-    @admin.display(description=_zoned("starts"), ordering="starts_at")
-    def starts(self, obj: Campaign):
-        return obj.starts_at
-
-    @admin.display(description=_zoned("ends"), ordering="ends_at")
-    def ends(self, obj: Campaign):
-        return obj.ends_at
+    @admin.display(description=_zoned("runs"), ordering="starts_at")
+    def runs(self, obj: Campaign) -> str:
+        return f"{_short_time(obj.starts_at)} – {_short_time(obj.ends_at)}"
 
     @admin.display(description=_zoned("launched at"))
     def launched(self, obj: Campaign):
@@ -307,15 +326,24 @@ class WaitingForMeFilter(admin.SimpleListFilter):
         return queryset
 
 
-IMAGE_NOT_KEPT = (
-    "Choose the image again: this page had errors, so nothing was saved, and a browser cannot keep a chosen file."
-)
+def kept_image_note(name: str) -> str:
+    return (
+        f"Kept: {name}. This page had errors, so nothing was saved yet; the image is saved with the post when "
+        "you save again. Choose another file only to replace it."
+    )
 
 
 @admin.register(SuggestedPost)
-class SuggestedPostAdmin(OrganisationTimeMixin, admin.ModelAdmin):
+class SuggestedPostAdmin(OrganisationTimeMixin, ImportExportMixin, admin.ModelAdmin):
     form = SuggestedPostAdminForm
     change_form_template = "admin/campaigns/suggestedpost/change_form.html"
+    # CSV in and out (campaigns.post_csv): the import is a dry run with per-row errors before anything is stored.
+    import_export_change_list_template = "admin/campaigns/suggestedpost/change_list.html"
+    resource_classes = [PostCsvResource]
+    import_formats = [CSV]
+    export_formats = [CSV]
+    skip_admin_log = True
+    import_template_name = "admin/campaigns/suggestedpost/import.html"
     list_display = ["title", "campaign", "status", "publish", "submitted", "thumbnail"]
     list_filter = [
         WaitingForMeFilter,
@@ -335,7 +363,7 @@ class SuggestedPostAdmin(OrganisationTimeMixin, admin.ModelAdmin):
     actions = ["submit", "approve", "reject", "publish_now", "duplicate", "archive"]
     fieldsets = [
         (None, {"fields": ["campaign", "title", "target_url", ("status", "rejection_reason")]}),
-        ("Image", {"fields": ["image", "image_preview", "image_alt"]}),
+        ("Image", {"fields": ["image", "kept_image", "image_preview", "image_alt"]}),
         ("Schedule", {"fields": [("publish_at", "expires_at")]}),
         ("Sharing", {"fields": ["disclaimer", "employees_may_edit", "is_featured", "topics"]}),
         ("Record", {"fields": [("created_by", "created", "updated")], "classes": ["collapse"]}),
@@ -343,6 +371,31 @@ class SuggestedPostAdmin(OrganisationTimeMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return selectors.with_submission(super().get_queryset(request))
+
+    def has_import_permission(self, request) -> bool:
+        return self.has_add_permission(request)
+
+    def has_export_permission(self, request) -> bool:
+        return self.has_view_permission(request)
+
+    def get_export_queryset(self, request):
+        # The CSV has one row per network's copy: the variants of the posts the list shows (filters apply).
+        posts = super().get_export_queryset(request)
+        return PostCsvResource().get_export_queryset().filter(post__in=posts.values("pk"))
+
+    def get_import_data_kwargs(self, **kwargs):
+        # A row that fails during the real import (e.g. a campaign archived since the dry run) undoes them all.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def get_import_context_data(self, **kwargs):
+        return {
+            **super().get_import_context_data(**kwargs),
+            "time_zone": organisation_time_zone(),
+            "networks": [value for value, _ in VARIANT_NETWORK_CHOICES],
+        }
+
+    def import_action(self, request, **kwargs):
+        return self._in_organisation_time(super().import_action, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -359,14 +412,46 @@ class SuggestedPostAdmin(OrganisationTimeMixin, admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
+            path("calendar/", view(self.calendar_view), name="campaigns_suggestedpost_calendar"),
             path("<path:object_id>/do/<str:action>/", view(self.post_action_view), name="campaigns_suggestedpost_do"),
             *super().get_urls(),
         ]
 
+    def calendar_view(self, request):
+        """Posts by publish date in a month or week, in the organisation's time zone, each linking to its page."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        zone = organisation_time_zone()
+        with timezone.override(zone):
+            today = timezone.localdate()
+            page = calendar_page(
+                view=request.GET.get("view", "month"),
+                anchor=parse_anchor(request.GET.get("date"), today),
+                zone=zone,
+                today=today,
+            )
+            campaign_param = request.GET.get("campaign", "")
+            campaign_id = int(campaign_param) if campaign_param.isdigit() else None
+            posts = selectors.posts_for_calendar(start=page.start, end=page.end, campaign_id=campaign_id)
+            place_posts(page, posts, zone)
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"Posts calendar: {page.title}",
+                "opts": self.model._meta,
+                "page": page,
+                "time_zone": zone,
+                "campaigns": selectors.campaigns_for_choice(),
+                "campaign_id": campaign_id,
+                "weekdays": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+            }
+            response = TemplateResponse(request, "admin/campaigns/suggestedpost/calendar.html", context)
+            response.render()
+        return response
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
-        if request.method == "POST" and request.FILES.get("image") and "image" not in form.errors:
-            form.add_error("image", IMAGE_NOT_KEPT)
+        if request.method == "POST" and form.is_bound:
+            self._keep_chosen_image(form)
         campaign = obj.campaign if obj is not None else self._campaign_from(request)
         context.update(
             text_rules=editor_rules(),
@@ -385,11 +470,29 @@ class SuggestedPostAdmin(OrganisationTimeMixin, admin.ModelAdmin):
                 can_launch_campaign=request.user.has_perm("campaigns.change_campaign"),
                 can_duplicate=self.has_add_permission(request),
                 reject_form=RejectPostsForm(),
+                open_version=selectors.post_version_open(post=obj),
+                versions=list(selectors.post_versions(post=obj)),
+                can_correct=obj.status == PostStatus.PUBLISHED and request.user.has_perm("campaigns.add_postversion"),
                 renditions={
                     r.network: {"url": r.image.url, "width": r.width, "height": r.height} for r in obj.renditions.all()
                 },
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _keep_chosen_image(self, form) -> None:
+        """The page failed to save: keep a valid chosen image for the next try (a browser forgets the file)."""
+        if "image" in form.errors or "image" not in form.fields:
+            return
+        image = form.cleaned_data.get("image")
+        token, name = form.kept_image_token, form.kept_image_name
+        if not token and isinstance(image, ContentFile):
+            name = image.name or "image"
+            token = services.post_image_keep(image=image, original_name=name)
+        if token:
+            form.data = form.data.copy()
+            form.data["kept_image"] = token
+            form.fields["image"].help_text = kept_image_note(name)
+            form["image"].help_text = kept_image_note(name)  # the bound field may be cached already
 
     def _campaign_from(self, request) -> Campaign | None:
         pk = request.GET.get("campaign") or request.POST.get("campaign")
@@ -405,6 +508,20 @@ class SuggestedPostAdmin(OrganisationTimeMixin, admin.ModelAdmin):
             copy = services.post_duplicate(post=post, by=request.user)
             messages.success(request, f"Created “{copy}” as a draft.")
             return HttpResponseRedirect(reverse("admin:campaigns_suggestedpost_change", args=[copy.pk]))
+        if action == "correct":
+            if not request.user.has_perm("campaigns.add_postversion"):
+                raise PermissionDenied
+            try:
+                version = services.post_version_start(post=post, by=request.user)
+            except ValidationError as exc:
+                messages.error(request, f"“{post}”: {_error_text(exc)}")
+                return HttpResponseRedirect(here)
+            messages.info(
+                request,
+                f"Version {version.number} of the copy: edit it and submit it for approval. "
+                "Until it is approved, employees keep seeing and sharing the current copy.",
+            )
+            return HttpResponseRedirect(reverse("admin:campaigns_postversion_change", args=[version.pk]))
         chosen = selectors.POST_ACTIONS_BY_NAME.get(action)
         if chosen is None or not request.user.has_perm(chosen.permission):
             raise PermissionDenied
@@ -433,12 +550,12 @@ class SuggestedPostAdmin(OrganisationTimeMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        if "image" in form.changed_data:
+        if "image" in form.changed_data or form.kept_image_token:
             services.post_renditions_build(post=form.instance)
 
     @admin.display(description=_zoned("publish at"), ordering="publish_at")
-    def publish(self, obj: SuggestedPost):
-        return obj.publish_at
+    def publish(self, obj: SuggestedPost) -> str:
+        return _short_time(obj.publish_at)
 
     @admin.display(description="submitted (by, when)", ordering="submitted_at")
     def submitted(self, obj: SuggestedPost) -> str:
@@ -530,6 +647,130 @@ class SuggestedPostAdmin(OrganisationTimeMixin, admin.ModelAdmin):
         _apply(request, queryset, services.post_archive, "archived")
 
 
+class PostVersionVariantInline(admin.StackedInline):
+    model = PostVersionVariant
+    form = PostVersionVariantForm
+    formset = PostVersionVariantFormSet
+    extra = 0
+    min_num = 1
+    max_num = 6
+    verbose_name = "copy for a network"
+    verbose_name_plural = "copy per network"
+
+    class Media:
+        js = ["js/variant-counter.js", "js/post-composer.js"]
+
+    def _locked(self, obj) -> bool:
+        return obj is not None and not obj.is_editable
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return not self._locked(obj) and request.user.has_perm("campaigns.change_postversion")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return not self._locked(obj) and request.user.has_perm("campaigns.change_postversion")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.has_change_permission(request, obj)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("campaigns.view_postversion")
+
+
+@admin.register(PostVersion)
+class PostVersionAdmin(OrganisationTimeMixin, admin.ModelAdmin):
+    """A correction of a published post's copy, edited here and approved on its own (post page: "Correct the copy")."""
+
+    form = PostVersionForm
+    change_form_template = "admin/campaigns/postversion/change_form.html"
+    list_display = ["__str__", "status", "created_by", "submitted_at", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["post", "created_by"]
+    search_fields = ["post__title", "note", "variants__text"]
+    readonly_fields = ["post_link", "number", "status", "rejection_reason", "created_by", "submitted_by", "decided_by"]
+    fields = ["post_link", ("number", "status"), "rejection_reason", "note", "disclaimer"]
+    inlines = [PostVersionVariantInline]
+
+    def has_module_permission(self, request) -> bool:
+        return False  # reached from each post's page and the approval inbox, not from the menu
+
+    def has_add_permission(self, request) -> bool:
+        return False  # started from a published post ("Correct the copy")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # withdrawn, never deleted: the history keeps it
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not obj.is_editable:
+            fields += ["note", "disclaimer"]
+        return fields
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/do/<str:action>/", view(self.version_action_view), name="campaigns_postversion_do"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="post")
+    def post_link(self, obj: PostVersion) -> str:
+        url = reverse("admin:campaigns_suggestedpost_change", args=[obj.post_id])
+        return format_html('<a href="{}">{}</a> (live copy: version {})', url, obj.post, obj.post.copy_version)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            campaign = obj.post.campaign
+            context.update(
+                text_rules=editor_rules(),
+                campaign=campaign,
+                campaign_hashtags=campaign.hashtags.split(),
+                renditions={
+                    r.network: {"url": r.image.url, "width": r.width, "height": r.height}
+                    for r in obj.post.renditions.all()
+                },
+                post=obj.post,
+                version_actions=selectors.post_version_actions_for(version=obj, user=request.user),
+                possible_approvers=list(
+                    selectors.post_possible_reviewers().exclude(
+                        pk__in=selectors.post_version_authors(version=obj) if settings.FOUR_EYES_APPROVAL else []
+                    )
+                )
+                if obj.status == VersionStatus.SUBMITTED
+                else [],
+                four_eyes=settings.FOUR_EYES_APPROVAL,
+                live_variants=list(obj.post.variants.all()),
+            )
+            if not obj.is_editable:  # submitted or decided: nothing left to save here
+                context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @method_decorator(require_POST)
+    def version_action_view(self, request, object_id, action):
+        version = get_object_or_404(PostVersion.objects.select_related("post"), pk=object_id)
+        here = reverse("admin:campaigns_postversion_change", args=[version.pk])
+        chosen = selectors.POST_VERSION_ACTIONS_BY_NAME.get(action)
+        if chosen is None or not request.user.has_perm(chosen.permission):
+            raise PermissionDenied
+        reason = ""
+        if chosen.to == VersionStatus.REJECTED:
+            form = RejectPostsForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, "Say why the correction is rejected (5 characters or more), for its author.")
+                return HttpResponseRedirect(here)
+            reason = form.cleaned_data["reason"]
+        try:
+            services.post_version_transition(version=version, to=chosen.to, by=request.user, reason=reason)
+        except ValidationError as exc:
+            messages.error(request, f"Version {version.number} was not changed: {_error_text(exc)}")
+            return HttpResponseRedirect(here)
+        version.refresh_from_db()
+        if version.status == VersionStatus.LIVE:
+            messages.success(request, f"Version {version.number} is live: new shares use this copy.")
+            return HttpResponseRedirect(reverse("admin:campaigns_suggestedpost_change", args=[version.post_id]))
+        messages.success(request, f"Version {version.number} is {version.get_status_display().lower()}.")
+        return HttpResponseRedirect(here)
+
+
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     list_display = ["name"]
@@ -543,6 +784,9 @@ class PostTransitionAdmin(admin.ModelAdmin):
     list_select_related = ["post", "by"]
     search_fields = ["post__title", "reason"]
     raw_id_fields = ["post", "by"]
+
+    def has_module_permission(self, request) -> bool:
+        return False  # internal: each post's page shows its workflow history; reachable by URL for audits
 
     def has_add_permission(self, request) -> bool:
         return False

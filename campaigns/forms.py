@@ -4,8 +4,9 @@ from django.forms.models import BaseInlineFormSet
 
 from infra.outbound_http import OutboundRefused, check_url
 
+from . import selectors
 from .images import check_image_header, check_image_size, sanitised_image
-from .models import Campaign, PostVariant, SuggestedPost, validate_http_url
+from .models import Campaign, PostVariant, PostVersion, PostVersionVariant, SuggestedPost, validate_http_url
 
 
 class CampaignAdminForm(forms.ModelForm):
@@ -85,6 +86,9 @@ class SuggestedPostAdminForm(forms.ModelForm):
         f"{settings.POST_IMAGE_MAX_PIXELS // 1_000_000} megapixels. Sized for each network after saving.",
     )
 
+    # A signed token for an image chosen on an earlier try of this form that failed (services.post_image_keep).
+    kept_image = forms.CharField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = SuggestedPost
         fields = [
@@ -101,11 +105,20 @@ class SuggestedPostAdminForm(forms.ModelForm):
             "topics",
         ]
 
+    kept_image_token = ""
+    kept_image_name = ""
+
     def clean_image(self):
         image = self.cleaned_data.get("image")
         # A new upload is stored re-encoded, without EXIF (location, camera) metadata.
         if image and hasattr(image, "content_type"):
             return sanitised_image(image, name=image.name)
+        if image is not False:  # not "clear": an image kept from a failed try takes the place of a new upload
+            token = self.data.get("kept_image", "")
+            kept = selectors.kept_image_load(token=token)
+            if kept is not None:
+                self.kept_image_token, self.kept_image_name = token, kept[1]
+                return kept[0]
         return image
 
 
@@ -137,3 +150,27 @@ class RejectPostsForm(forms.Form):
         max_length=2000,
         help_text="Tell the author what to change.",
     )
+
+
+class PostVersionForm(forms.ModelForm):
+    class Meta:
+        model = PostVersion
+        fields = ["note", "disclaimer"]
+
+
+class PostVersionVariantFormSet(BaseInlineFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.version = self.instance  # checked with the disclaimer typed on this page (see above)
+        return form
+
+
+class PostVersionVariantForm(forms.ModelForm):
+    class Meta:
+        model = PostVersionVariant
+        fields = ["network", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 4, "cols": 60})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].widget.attrs.update({"data-variant-counter": "1"})

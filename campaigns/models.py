@@ -206,6 +206,8 @@ class SuggestedPost(models.Model):
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="posts")
     is_featured = models.BooleanField("featured", default=False)
+    # Which approved version of the copy (variants and disclaimer) is live; a correction is a PostVersion.
+    copy_version = models.PositiveIntegerField("copy version", default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -346,3 +348,124 @@ class ReviewReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.day}: {self.waiting} waiting"
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted for approval"
+    REJECTED = "rejected", "Rejected"
+    LIVE = "live", "Live"
+    SUPERSEDED = "superseded", "Replaced by a later version"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# A correction of a published post's copy: edited, then approved on its own; only approval makes it live.
+VERSION_TRANSITIONS: dict[str, set[str]] = {
+    VersionStatus.DRAFT: {VersionStatus.SUBMITTED, VersionStatus.WITHDRAWN},
+    VersionStatus.SUBMITTED: {VersionStatus.LIVE, VersionStatus.REJECTED, VersionStatus.WITHDRAWN},
+    VersionStatus.REJECTED: {VersionStatus.SUBMITTED, VersionStatus.WITHDRAWN},
+    VersionStatus.LIVE: {VersionStatus.SUPERSEDED},
+    VersionStatus.SUPERSEDED: set(),
+    VersionStatus.WITHDRAWN: set(),
+}
+# A version still being worked on: its copy may be edited, and a post has at most one.
+OPEN_VERSION_STATUSES = (VersionStatus.DRAFT, VersionStatus.SUBMITTED, VersionStatus.REJECTED)
+EDITABLE_VERSION_STATUSES = (VersionStatus.DRAFT, VersionStatus.REJECTED)
+
+
+class PostVersion(models.Model):
+    """One version of a published post's copy (its variants and disclaimer).
+
+    Version 1 is the copy the post was published with, recorded when the first correction starts. A
+    correction is a new version with its own approval; until it is approved the live copy (the post's
+    PostVariant rows) does not change, and approving it writes its copy there and supersedes the old one.
+    """
+
+    post = models.ForeignKey(SuggestedPost, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(editable=False)
+    status = models.CharField(max_length=16, choices=VersionStatus.choices, default=VersionStatus.DRAFT, editable=False)
+    disclaimer = models.CharField(
+        max_length=300, blank=True, help_text="Always appended to the shared text (e.g. #ad, #employee)."
+    )
+    note = models.CharField("what changed", max_length=300, blank=True, help_text="For the reviewer and the history.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    rejection_reason = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["post", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "number"], name="one_version_number_per_post"),
+            models.UniqueConstraint(
+                fields=["post"],
+                condition=Q(status__in=["draft", "submitted", "rejected"]),
+                name="one_open_version_per_post",
+            ),
+            models.UniqueConstraint(fields=["post"], condition=Q(status="live"), name="one_live_version_per_post"),
+            models.CheckConstraint(condition=Q(status__in=VersionStatus.values), name="post_version_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post} — version {self.number}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_VERSION_STATUSES
+
+    def can_move_to(self, status: str) -> bool:
+        return status in VERSION_TRANSITIONS[self.status]
+
+    def check_transition(self, status: str) -> None:
+        if not self.can_move_to(status):
+            raise ValidationError(
+                {
+                    "status": f"Version {self.number} is {VersionStatus(self.status).label.lower()}: it cannot "
+                    f"become {VersionStatus(status).label.lower()}."
+                },
+                code="transition",
+            )
+
+    def copy_problems(self) -> list[str]:
+        """Like SuggestedPost.copy_problems, for this version's copy and disclaimer."""
+        problems = []
+        for variant in self.variants.all():
+            full = compose_share_text(variant.text, disclaimer=self.disclaimer, link=short_link_placeholder())
+            message = over_limit_message(variant.network, full)
+            if message:
+                problems.append(message)
+        return problems
+
+
+class PostVersionVariant(models.Model):
+    """One network's copy in a version, checked like PostVariant (with the version's disclaimer)."""
+
+    version = models.ForeignKey(PostVersion, on_delete=models.CASCADE, related_name="variants")
+    network = models.CharField(max_length=16, choices=VARIANT_NETWORK_CHOICES)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["version", "network"]
+        constraints = [models.UniqueConstraint(fields=["version", "network"], name="one_variant_per_version_network")]
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.get_network_display()})"
+
+    def clean(self) -> None:
+        if not self.text or not self.text.strip():
+            raise ValidationError({"text": "The copy cannot be empty."})
+        has_version = self.version_id is not None or PostVersionVariant.version.is_cached(self)
+        disclaimer = self.version.disclaimer if has_version else ""
+        full = compose_share_text(self.text, disclaimer=disclaimer, link=short_link_placeholder())
+        message = over_limit_message(self.network, full)
+        if message:
+            raise ValidationError({"text": message})

@@ -6,13 +6,26 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import EmployeeProfile
 from accounts.services import profile_get
 
-from .models import Campaign, PostStatus, PostTransition, PostVariant, SuggestedPost
+from .models import (
+    OPEN_VERSION_STATUSES,
+    Campaign,
+    PostStatus,
+    PostTransition,
+    PostVariant,
+    PostVersion,
+    SuggestedPost,
+    VersionStatus,
+)
+from .uploads import KEPT_UPLOAD_MAX_AGE, KEPT_UPLOAD_SALT, KEPT_UPLOADS_DIR
 
 
 def campaign_targets(campaign: Campaign, profile: EmployeeProfile) -> bool:
@@ -146,3 +159,86 @@ def featured_posts_live(*, now=None, within=None) -> list[tuple[SuggestedPost, d
         if within is None or live_since >= now - within:
             live.append((post, live_since))
     return live
+
+
+# --- corrections of published posts (PostVersion) ------------------------------------------------------------
+
+POST_VERSION_ACTIONS = (
+    PostAction("submit", VersionStatus.SUBMITTED, "Submit correction for approval", "campaigns.change_postversion"),
+    PostAction("approve", VersionStatus.LIVE, "Approve: make this copy live", APPROVE_PERMISSION),
+    PostAction("reject", VersionStatus.REJECTED, "Reject…", APPROVE_PERMISSION),
+    PostAction("withdraw", VersionStatus.WITHDRAWN, "Withdraw correction", "campaigns.change_postversion"),
+)
+POST_VERSION_ACTIONS_BY_NAME = {a.name: a for a in POST_VERSION_ACTIONS}
+
+
+def post_version_authors(*, version: PostVersion) -> set[int]:
+    """Who wrote the correction, for four-eyes approval: whoever started it and whoever submitted it."""
+    return {pk for pk in (version.created_by_id, version.submitted_by_id) if pk is not None}
+
+
+def post_version_actions_for(*, version: PostVersion, user) -> list[PostAction]:
+    """The moves the version's state allows and this user may make (four-eyes: not approving one's own)."""
+    authors = post_version_authors(version=version) if settings.FOUR_EYES_APPROVAL else set()
+    allowed = []
+    for action in POST_VERSION_ACTIONS:
+        if not version.can_move_to(action.to) or not user.has_perm(action.permission):
+            continue
+        if action.to == VersionStatus.LIVE and user.pk in authors:
+            continue
+        allowed.append(action)
+    return allowed
+
+
+def post_version_open(*, post: SuggestedPost) -> PostVersion | None:
+    """The correction being worked on (draft, submitted or rejected), if any."""
+    return post.versions.filter(status__in=OPEN_VERSION_STATUSES).first()
+
+
+def post_versions(*, post: SuggestedPost) -> QuerySet[PostVersion]:
+    """Every version of the post's copy, oldest first, with its variants and the people involved."""
+    return (
+        post.versions.select_related("created_by", "submitted_by", "decided_by")
+        .prefetch_related("variants")
+        .order_by("number")
+
+
+def post_versions_waiting_for(*, user) -> QuerySet[PostVersion]:
+    """Submitted corrections this person may approve (under four-eyes, not the ones they made or submitted)."""
+    if not user.has_perm(APPROVE_PERMISSION):
+        return PostVersion.objects.none()
+    waiting = PostVersion.objects.filter(status=VersionStatus.SUBMITTED)
+    if settings.FOUR_EYES_APPROVAL:
+        waiting = waiting.exclude(created_by=user).exclude(submitted_by=user)
+    return waiting
+
+
+def posts_for_calendar(*, start, end, campaign_id: int | None = None) -> QuerySet[SuggestedPost]:
+    """Posts (not archived) whose publish time falls in [start, end), earliest first, with their campaign."""
+        SuggestedPost.objects.filter(publish_at__gte=start, publish_at__lt=end)
+        .exclude(status=PostStatus.ARCHIVED)
+    if campaign_id is not None:
+        posts = posts.filter(campaign_id=campaign_id)
+    return posts
+
+
+def campaigns_for_choice() -> QuerySet[Campaign]:
+    """Campaigns not archived, newest first: the calendar's campaign filter."""
+    return Campaign.objects.filter(archived_at__isnull=True).order_by("-starts_at").only("pk", "name")
+
+
+def kept_image_load(*, token: str):
+    """The image a failed save kept (services.post_image_keep), as (file, original name), or None when the
+    token is missing, forged, older than a day, or its file is gone."""
+    if not token:
+        return None
+    try:
+        kept = signing.loads(token, salt=KEPT_UPLOAD_SALT, max_age=KEPT_UPLOAD_MAX_AGE)
+        path, name = str(kept["file"]), str(kept["name"])
+    except (signing.BadSignature, KeyError, TypeError):
+        return None
+    if not path.startswith(f"{KEPT_UPLOADS_DIR}/") or ".." in path or not default_storage.exists(path):
+        return None
+    with default_storage.open(path, "rb") as fh:
+        data = fh.read()
+    return ContentFile(data, name=name or path.rsplit("/", 1)[-1]), name

@@ -1,19 +1,35 @@
 """Writes for campaigns and suggested posts. Each function is one transaction."""
 
+import datetime as dt
 import logging
+import secrets
 from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from . import selectors, tasks
 from .images import sanitised_image
-from .models import Campaign, PostImageRendition, PostStatus, PostTransition, SuggestedPost
+from .models import (
+    OPEN_VERSION_STATUSES,
+    Campaign,
+    PostImageRendition,
+    PostStatus,
+    PostTransition,
+    PostVariant,
+    PostVersion,
+    PostVersionVariant,
+    SuggestedPost,
+    VersionStatus,
+)
 from .signals import post_image_stored, post_published
+from .uploads import KEPT_UPLOAD_MAX_AGE, KEPT_UPLOAD_SALT, KEPT_UPLOADS_DIR
 
 logger = logging.getLogger(__name__)
 
@@ -261,3 +277,177 @@ def campaign_archive(*, campaign: Campaign, by) -> None:
     for post in campaign.posts.exclude(status=PostStatus.ARCHIVED):
         post_transition(post=post, to=PostStatus.ARCHIVED, by=by)
     campaign.refresh_from_db()
+
+
+# --- corrections of a published post: versions of its copy with their own approval ---------------------------
+
+
+@transaction.atomic
+def post_version_start(*, post: SuggestedPost, by) -> PostVersion:
+    """Open a correction of a published post's copy: a draft version holding the live copy to edit.
+
+    The first correction also records the live copy as version 1, so the history shows what went out before.
+    Idempotent: while a version is open (draft, submitted or rejected) that one is returned. Nothing the
+    employees see changes until the new version is approved. Raises ValidationError for a post not published.
+    """
+    locked = SuggestedPost.objects.select_for_update().get(pk=post.pk)
+    if locked.status != PostStatus.PUBLISHED:
+        raise ValidationError(
+            {"status": "Only a published post's copy is corrected as a new version; edit this post directly."}
+        )
+    open_version = locked.versions.filter(status__in=OPEN_VERSION_STATUSES).first()
+    if open_version is not None:
+        return open_version
+    live_variants = [(v.network, v.text) for v in locked.variants.all()]
+    if not locked.versions.exists():
+        first = PostVersion.objects.create(
+            post=locked,
+            number=locked.copy_version,
+            status=VersionStatus.LIVE,
+            disclaimer=locked.disclaimer,
+            note="as first published",
+            created_by=locked.created_by,
+            created_at=locked.created_at,
+        )
+        PostVersionVariant.objects.bulk_create(
+            [PostVersionVariant(version=first, network=n, text=t) for n, t in live_variants]
+        )
+    number = max(locked.copy_version, *locked.versions.values_list("number", flat=True)) + 1
+    version = PostVersion.objects.create(
+        post=locked, number=number, status=VersionStatus.DRAFT, disclaimer=locked.disclaimer, created_by=by
+    )
+    PostVersionVariant.objects.bulk_create(
+        [PostVersionVariant(version=version, network=n, text=t) for n, t in live_variants]
+    )
+    return version
+
+
+@transaction.atomic
+def post_version_transition(*, version: PostVersion, to: str, by, reason: str = "") -> PostVersion:
+    """Move a correction one step: submit, approve (it goes live), reject (with a reason) or withdraw.
+
+    Locks the post and the version, so two reviewers cannot both decide. The full text of every variant is
+    checked at submit and approve; under four-eyes approval whoever made or submitted the version cannot
+    approve it. Approving writes the version's copy and disclaimer onto the post (the copy employees see
+    and new shares use), supersedes the previous live version and records it in the post's workflow history.
+    Shares already made keep their text and the version number they were made with.
+    Raises ValidationError (changing nothing) for a move that is not allowed.
+    """
+    post = SuggestedPost.objects.select_for_update().get(pk=version.post_id)
+    locked = PostVersion.objects.select_for_update().get(pk=version.pk)
+    locked.check_transition(to)
+    now = timezone.now()
+    fields = ["status"]
+    if to == VersionStatus.REJECTED:
+        if not reason.strip():
+            raise ValidationError({"rejection_reason": "Say why the correction is rejected, so its author can fix it."})
+        locked.rejection_reason = reason.strip()
+        fields += ["rejection_reason", "decided_by", "decided_at"]
+        locked.decided_by, locked.decided_at = by, now
+    if to in (VersionStatus.SUBMITTED, VersionStatus.LIVE):
+        if not locked.variants.exists():
+            raise ValidationError({"status": "A version needs the copy for at least one network."})
+        problems = locked.copy_problems()
+        if problems:
+            raise ValidationError({"status": problems}, code="too_long")
+    if to == VersionStatus.SUBMITTED:
+        locked.submitted_by, locked.submitted_at, locked.rejection_reason = by, now, ""
+        fields += ["submitted_by", "submitted_at", "rejection_reason"]
+    if to == VersionStatus.LIVE:
+        if post.status != PostStatus.PUBLISHED:
+            raise ValidationError({"status": "The post is no longer published; this correction cannot go live."})
+        if settings.FOUR_EYES_APPROVAL and (by is None or by.pk in selectors.post_version_authors(version=locked)):
+            raise ValidationError(
+                {"status": "Four-eyes approval is on: someone other than the version's author must approve it."},
+                code="four_eyes",
+            )
+        _post_version_go_live(post=post, version=locked, by=by, now=now)
+        locked.decided_by, locked.decided_at = by, now
+        fields += ["decided_by", "decided_at"]
+    locked.status = to
+    locked.save(update_fields=fields)
+    version.refresh_from_db()
+    return locked
+
+
+def _post_version_go_live(*, post: SuggestedPost, version: PostVersion, by, now) -> None:
+    post.versions.filter(status=VersionStatus.LIVE).update(status=VersionStatus.SUPERSEDED)
+    wanted = {v.network: v.text for v in version.variants.all()}
+    post.variants.exclude(network__in=wanted).delete()
+    for network, text in wanted.items():
+        post.variants.update_or_create(network=network, defaults={"text": text})
+    post.disclaimer = version.disclaimer
+    post.copy_version = version.number
+    post.save(update_fields=["disclaimer", "copy_version", "updated_at"])
+    PostTransition.objects.create(
+        post=post,
+        from_status=post.status,
+        to_status=post.status,
+        by=by,
+        at=now,
+        reason=f"copy version {version.number} approved and live" + (f": {version.note}" if version.note else ""),
+    )
+
+
+def post_version_submit(*, version: PostVersion, by) -> PostVersion:
+    return post_version_transition(version=version, to=VersionStatus.SUBMITTED, by=by)
+
+
+def post_version_approve(*, version: PostVersion, by) -> PostVersion:
+    return post_version_transition(version=version, to=VersionStatus.LIVE, by=by)
+
+
+def post_version_reject(*, version: PostVersion, by, reason: str) -> PostVersion:
+    return post_version_transition(version=version, to=VersionStatus.REJECTED, by=by, reason=reason)
+
+
+def post_version_withdraw(*, version: PostVersion, by) -> PostVersion:
+    return post_version_transition(version=version, to=VersionStatus.WITHDRAWN, by=by)
+
+
+# --- the CSV import (campaigns.post_csv): drafts whose fields the admin's forms have checked --------------------
+
+
+def post_draft_create(*, post: SuggestedPost, by) -> SuggestedPost:
+    """Store a new post as a draft, made by `by`. The caller has validated it (the admin's form)."""
+    post.status = PostStatus.DRAFT
+    post.created_by = by if getattr(by, "pk", None) else None
+    post.save()
+    return post
+
+
+def post_variant_add(*, variant: PostVariant) -> PostVariant:
+    """Store one network's copy of a draft post, checked again against its network's limit first."""
+    variant.full_clean()
+    variant.save()
+    return variant
+
+
+# --- an image chosen on a form that failed: kept for the next try ----------------------------------------------
+
+
+def post_image_keep(*, image, original_name: str) -> str:
+    """Store a checked, re-encoded image that a failed save would lose; return a signed token naming it.
+
+    The post form carries the token in a hidden field and saves that image with the post on the next try
+    (selectors.kept_image_load). Kept files older than KEPT_UPLOAD_MAX_AGE are removed here, on the way.
+    """
+    _kept_uploads_prune()
+    stem, _, ext = (getattr(image, "name", "") or "image.jpg").rpartition(".")
+    stored = default_storage.save(f"{KEPT_UPLOADS_DIR}/{secrets.token_urlsafe(12)}.{ext or 'jpg'}", image)
+    return signing.dumps({"file": stored, "name": original_name[:200]}, salt=KEPT_UPLOAD_SALT, compress=True)
+
+
+def _kept_uploads_prune() -> None:
+    try:
+        _, files = default_storage.listdir(KEPT_UPLOADS_DIR)
+    except FileNotFoundError:
+        return
+    cutoff = timezone.now() - dt.timedelta(seconds=KEPT_UPLOAD_MAX_AGE * 2)
+    for name in files:
+        path = f"{KEPT_UPLOADS_DIR}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+        except (FileNotFoundError, NotImplementedError):
+            continue

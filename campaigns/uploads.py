@@ -21,6 +21,11 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
+# An image chosen on a post form that failed to save is kept here for the next try (services.post_image_keep).
+KEPT_UPLOADS_DIR = "kept-uploads"
+KEPT_UPLOAD_MAX_AGE = 24 * 3600  # seconds a kept image can still be saved with its post
+KEPT_UPLOAD_SALT = "campaigns.kept-image"
+
 # Room for the fields that travel with an image: title, URL, six variants of copy, formset counters, ids.
 FORM_FIELDS_ALLOWANCE = 1024 * 1024
 

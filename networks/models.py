@@ -158,6 +158,9 @@ class Share(models.Model):
     route = models.CharField(max_length=8, choices=Route.choices)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
     text = models.TextField()
+    # The post's copy version (SuggestedPost.copy_version) this share's text came from; a later correction
+    # of the post does not change what was shared.
+    post_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
     with_image = models.BooleanField(default=False)
     scheduled_for = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)

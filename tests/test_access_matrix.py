@@ -105,6 +105,11 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     "admin/campaigns/campaign/<path:object_id>/do/<str:action>/": (LOGIN, LOGIN, 405, 405),
     "admin/campaigns/suggestedpost/<path:object_id>/do/<str:action>/": (LOGIN, LOGIN, 405, 405),
     "admin/webhooks/endpoint/<path:object_id>/rotate-secret/": (LOGIN, LOGIN, 405, 405),  # a POST
+    "admin/campaigns/postversion/<path:object_id>/do/<str:action>/": (LOGIN, LOGIN, 405, 405),
+    "admin/campaigns/suggestedpost/calendar/": (LOGIN, LOGIN, 200, 200),
+    "admin/campaigns/suggestedpost/import/": (LOGIN, LOGIN, 200, 200),  # the CSV import's dry-run form
+    "admin/campaigns/suggestedpost/process_import/": (LOGIN, LOGIN, 405, 405),  # the confirmed import: a POST
+    "admin/campaigns/suggestedpost/export/": (LOGIN, LOGIN, 200, 200),
     "admin/^(?P<app_label>auth|sites|account|socialaccount|django_celery_beat|accounts|campaigns|shortlinks|networks|analytics|leaderboard|dashboard|digest|chat|webhooks)/$": (  # noqa: E501
         LOGIN,
         LOGIN,
@@ -143,6 +148,7 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "campaigns.topic": ("vac", "vacd"),
     "campaigns.posttransition": ("v", "vd"),  # history is written by the workflow, never by hand
     "campaigns.postimagerendition": ("", "vacd"),
+    "campaigns.postversion": ("vc", "vc"),  # corrections start on a post's page; withdrawn, never deleted
     "shortlinks.shortlink": ("", "vcd"),  # links are made by sharing, not in the admin
     "networks.connectedaccount": ("", "vcd"),
     "networks.share": ("", "vcd"),

@@ -171,6 +171,7 @@ def share_direct_create(
                 route=Share.Route.DIRECT,
                 status=Share.Status.SCHEDULED if scheduled_for else Share.Status.QUEUED,
                 text=full,
+                post_version=post.copy_version,
                 with_image=with_image,
                 scheduled_for=scheduled_for,
                 idempotency_key=provider.new_idempotency_key(now=now),
@@ -216,6 +217,7 @@ def share_intent_create(
         route=Share.Route.INTENT,
         status=Share.Status.OPENED,
         text=text,
+        post_version=post.copy_version,
         source=source,
     )
     return share, url

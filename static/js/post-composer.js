@@ -117,8 +117,9 @@
     const renditions = json("post-renditions", {});
     const image = section.dataset.image || "";
     const author = section.dataset.author || "You";
-    const title = ($("#id_title") || {}).value || "";
-    const target = ($("#id_target_url") || {}).value || "";
+    // A published post (and a correction of it) shows title and address as text: the section carries them.
+    const title = ($("#id_title") || {}).value || section.dataset.title || "";
+    const target = ($("#id_target_url") || {}).value || section.dataset.target || "";
     let domain = "";
     try { domain = target ? new URL(target).hostname : ""; } catch (e) { domain = ""; }
     const pendingUpload = $("#id_image") && $("#id_image").files && $("#id_image").files.length;

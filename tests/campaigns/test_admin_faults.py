@@ -1,13 +1,14 @@
 """Issue 13, section 1: the faults found running a campaign in the admin."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from PIL import Image
 
 from campaigns import services
-from campaigns.admin import IMAGE_NOT_KEPT
 from campaigns.models import PostStatus, PostVariant, SuggestedPost
 from tests.campaigns.helpers import image_bytes, post_admin_data, upload
 from tests.factories import CampaignFactory, SuggestedPostFactory
@@ -106,14 +107,48 @@ def test_the_campaign_state_is_on_the_post_page(client, content_manager):
     assert "Campaign:" in html and "<strong>Active</strong>" in html
 
 
-def test_a_failed_save_says_the_image_must_be_chosen_again(client, content_manager):
+def test_a_failed_save_keeps_the_image_and_the_corrected_save_stores_it(client, content_manager):
     client.force_login(content_manager)
     data = post_admin_data(campaign=CampaignFactory(), variants=[("x", "a" * 300)])
-    data["image"] = upload(image_bytes())
+    data["image"] = upload(image_bytes(size=(80, 40)), name="team-photo.png")
     response = client.post("/admin/campaigns/suggestedpost/add/", data)
     assert response.status_code == 200
-    assert IMAGE_NOT_KEPT in response.context["adminform"].form.errors["image"]
+    page = response.content.decode()
+    assert "Kept: team-photo.png" in page
     assert not SuggestedPost.objects.exists()
+    token = re.search(r'name="kept_image" value="([^"]+)"', page).group(1)
+
+    data.pop("image")
+    data.update({"variants-0-text": "Short enough now.", "kept_image": token})
+    response = client.post("/admin/campaigns/suggestedpost/add/", data)
+    assert response.status_code == 302
+    post = SuggestedPost.objects.get()
+    assert post.image.name.startswith("posts/") and post.image.name.endswith(".png")
+    with post.image.open("rb") as fh:
+        assert Image.open(fh).size == (80, 40)
+
+
+def test_a_kept_image_survives_a_second_failed_try(client, content_manager):
+    client.force_login(content_manager)
+    data = post_admin_data(campaign=CampaignFactory(), variants=[("x", "a" * 300)])
+    data["image"] = upload(image_bytes(), name="first.png")
+    page = client.post("/admin/campaigns/suggestedpost/add/", data).content.decode()
+    token = re.search(r'name="kept_image" value="([^"]+)"', page).group(1)
+    data.pop("image")
+    data["kept_image"] = token
+    page = client.post("/admin/campaigns/suggestedpost/add/", {**data, "title": ""}).content.decode()
+    assert "Kept: first.png" in page
+    assert f'value="{token}"' in page
+    assert client.post("/admin/campaigns/suggestedpost/add/", {**data, "variants-0-text": "Fine."}).status_code == 302
+    assert SuggestedPost.objects.get().image
+
+
+def test_a_forged_kept_image_token_is_ignored(client, content_manager):
+    client.force_login(content_manager)
+    data = post_admin_data(campaign=CampaignFactory(), variants=[("x", "Fine.")])
+    data["kept_image"] = "kept-uploads/../../etc/passwd"
+    assert client.post("/admin/campaigns/suggestedpost/add/", data).status_code == 302
+    assert not SuggestedPost.objects.get().image
 
 
 def test_date_and_time_inputs_are_labelled_and_in_the_organisation_time_zone(client, content_manager, settings):
