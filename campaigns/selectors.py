@@ -138,29 +138,6 @@ def with_submission(queryset: QuerySet[SuggestedPost]) -> QuerySet[SuggestedPost
     )
 
 
-def featured_posts_live(*, now=None, within=None) -> list[tuple[SuggestedPost, datetime]]:
-    """Featured posts on Today right now, each with when it first became shareable.
-
-    A post goes live at the latest of its publish time, its campaign's start and its launch. `within`
-    (a timedelta) keeps only posts that went live that recently.
-    """
-    now = now or timezone.now()
-    posts = (
-        SuggestedPost.objects.current(now)
-        .filter(is_featured=True)
-        .select_related("campaign")
-        .prefetch_related("campaign__audience_teams", "campaign__audience_locations")
-        .order_by("publish_at", "pk")
-    )
-    live = []
-    for post in posts:
-        campaign = post.campaign
-        live_since = max(t for t in (post.publish_at, campaign.starts_at, campaign.launched_at) if t)
-        if within is None or live_since >= now - within:
-            live.append((post, live_since))
-    return live
-
-
 # --- corrections of published posts (PostVersion) ------------------------------------------------------------
 
 POST_VERSION_ACTIONS = (
@@ -201,6 +178,7 @@ def post_versions(*, post: SuggestedPost) -> QuerySet[PostVersion]:
         post.versions.select_related("created_by", "submitted_by", "decided_by")
         .prefetch_related("variants")
         .order_by("number")
+    )
 
 
 def post_versions_waiting_for(*, user) -> QuerySet[PostVersion]:
@@ -215,8 +193,12 @@ def post_versions_waiting_for(*, user) -> QuerySet[PostVersion]:
 
 def posts_for_calendar(*, start, end, campaign_id: int | None = None) -> QuerySet[SuggestedPost]:
     """Posts (not archived) whose publish time falls in [start, end), earliest first, with their campaign."""
+    posts = (
         SuggestedPost.objects.filter(publish_at__gte=start, publish_at__lt=end)
         .exclude(status=PostStatus.ARCHIVED)
+        .select_related("campaign")
+        .order_by("publish_at", "pk")
+    )
     if campaign_id is not None:
         posts = posts.filter(campaign_id=campaign_id)
     return posts
@@ -242,3 +224,26 @@ def kept_image_load(*, token: str):
     with default_storage.open(path, "rb") as fh:
         data = fh.read()
     return ContentFile(data, name=name or path.rsplit("/", 1)[-1]), name
+
+
+def featured_posts_live(*, now=None, within=None) -> list[tuple[SuggestedPost, datetime]]:
+    """Featured posts on Today right now, each with when it first became shareable.
+
+    A post goes live at the latest of its publish time, its campaign's start and its launch. `within`
+    (a timedelta) keeps only posts that went live that recently.
+    """
+    now = now or timezone.now()
+    posts = (
+        SuggestedPost.objects.current(now)
+        .filter(is_featured=True)
+        .select_related("campaign")
+        .prefetch_related("campaign__audience_teams", "campaign__audience_locations")
+        .order_by("publish_at", "pk")
+    )
+    live = []
+    for post in posts:
+        campaign = post.campaign
+        live_since = max(t for t in (post.publish_at, campaign.starts_at, campaign.launched_at) if t)
+        if within is None or live_since >= now - within:
+            live.append((post, live_since))
+    return live
