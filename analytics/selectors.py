@@ -157,3 +157,42 @@ def link_click_totals(*, link_ids: list[int]) -> dict[int, dict[str, int]]:
         .annotate(clicks=Sum("clicks"), unique_clicks=Sum("unique_clicks"))
     )
     return {row["link_id"]: {"clicks": row["clicks"], "unique_clicks": row["unique_clicks"]} for row in rows}
+
+
+@dataclass(frozen=True)
+class ShareEngagement:
+    """One share's latest engagement as a page shows it: each figure measured or unavailable, and how fresh."""
+
+    state: str
+    state_label: str
+    figures: list[Figure]
+    measured_at: dt.datetime | None
+
+    @property
+    def measured(self) -> bool:
+        """The network answered at least once (figures it does not give stay unavailable, never 0)."""
+        return self.measured_at is not None
+
+
+def engagement_for_shares(*, share_ids: list[int]) -> dict[int, ShareEngagement]:
+    """Per share id: its engagement from the network (a share never pulled is PENDING). One query."""
+    found = {m.share_id: m for m in ShareMetrics.objects.filter(share_id__in=share_ids)}
+    result: dict[int, ShareEngagement] = {}
+    for share_id in share_ids:
+        metrics = found.get(share_id)
+        state = metrics.state if metrics else ShareMetrics.State.PENDING
+        measured_at = metrics.measured_at if metrics else None
+        figures = [
+            Figure(LABELS[name], getattr(metrics, name) if metrics else None, "network", measured_at)
+            for name in METRIC_FIELDS
+        ]
+        result[share_id] = ShareEngagement(state, ShareMetrics.State(state).label, figures, measured_at)
+    return result
+
+
+def unique_clicks_for_links(*, link_ids: list[int]) -> dict[int, int]:
+    """Counted unique clicks per short link (measured by us, live; self-clicks excluded). One query."""
+    rows = Click.objects.counting().filter(link_id__in=link_ids).values_list("link_id").annotate(n=Count("id"))
+    counts = dict.fromkeys(link_ids, 0)
+    counts.update(dict(rows))
+    return counts

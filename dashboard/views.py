@@ -6,11 +6,13 @@ dashboard.selectors, and render; `?export=<table>` streams any table of the page
 """
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
 from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
@@ -18,15 +20,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from accounts.models import Team, User
 from analytics import dashboards
 from analytics.dashboards import ENGAGEMENT_FIELDS, Figure, Scope
 from analytics.rollups import rollup_day
+from analytics.selectors import ShareEngagement, engagement_for_shares, unique_clicks_for_links
 from campaigns.models import Campaign, GoalMetric, SuggestedPost
 from campaigns.selectors import posts_for_today
 from leaderboard.selectors import post_stats_for_posts
-from networks.selectors import share_options_for_posts
+from networks.models import Share
+from networks.selectors import share_options_for_posts, shares_for
 
 from . import charts, selectors
 from .forms import PeriodForm, ProgrammeForm
@@ -267,6 +272,88 @@ def my_impact(request: HttpRequest) -> HttpResponseBase:
 class Named:
     label: str
     url: str
+
+
+SHARES_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class MyShareRow:
+    """One card of My shares: the share with what the employee can learn and do about it."""
+
+    share: Share
+    when_label: str
+    when: dt.datetime
+    unique_clicks: int
+    engagement: ShareEngagement | None  # None: a dialog share, whose post we cannot find on the network
+    post_url: str  # the post's card on Today while it can be shared, else ""
+    can_cancel: bool
+    can_retry: bool
+    can_reopen: bool
+
+
+def _share_when(share: Share) -> tuple[str, dt.datetime]:
+    status = Share.Status
+    if share.status in (status.PUBLISHED, status.DELETED) and share.published_at:
+        return "Published", share.published_at
+    if share.status == status.SCHEDULED and share.scheduled_for:
+        return "Scheduled for", share.scheduled_for
+    if share.status == status.OPENED:
+        return "Dialog opened", share.updated_at
+    if share.status in (status.FAILED, status.CANCELLED):
+        return share.get_status_display(), share.updated_at
+    return "Started", share.created_at
+
+
+@login_required
+@require_GET
+def my_shares(request: HttpRequest) -> HttpResponse:
+    """My shares: each with its time in my zone, route, status, short link, unique clicks and engagement.
+
+    A constant number of queries however many shares: the shares with their posts and links, then the
+    engagement, the clicks and which posts can still be shared, each in one batch.
+    """
+    user = cast(User, request.user)
+    shares = list(shares_for(user=user, limit=SHARES_SHOWN))
+    share_ids = [s.pk for s in shares]
+    engagement = engagement_for_shares(share_ids=[s.pk for s in shares if s.route == Share.Route.DIRECT])
+    clicks = unique_clicks_for_links(link_ids=list({s.short_link_id for s in shares}))
+    shareable = set(
+        posts_for_today(user=user)
+        .filter(pk__in={s.post_id for s in shares})
+        .prefetch_related(None)
+        .values_list("pk", flat=True)
+    )
+    today_url = reverse("today")
+    rows = []
+    for share in shares:
+        when_label, when = _share_when(share)
+        live = share.post_id in shareable
+        rows.append(
+            MyShareRow(
+                share=share,
+                when_label=when_label,
+                when=when,
+                unique_clicks=clicks.get(share.short_link_id, 0),
+                engagement=engagement.get(share.pk),
+                post_url=f"{today_url}#post-{share.post_id}" if live else "",
+                can_cancel=share.status == Share.Status.SCHEDULED,
+                can_retry=live and share.route == Share.Route.DIRECT and share.status == Share.Status.FAILED,
+                can_reopen=live and share.status == Share.Status.OPENED,
+            )
+        )
+    profile = getattr(user, "profile", None)
+    time_zone = getattr(profile, "time_zone", "") or settings.ORGANISATION_TIME_ZONE
+    try:
+        zone = zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    with timezone.override(zone):
+        return render(
+            request,
+            "dashboard/my_shares.html",
+            {"rows": rows, "zone": zone.key, "shown": len(share_ids), "limit": SHARES_SHOWN},
+        )
 
 
 def _top_tables(scope: Scope, *, kinds: tuple[str, ...], facts: dashboards.Facts) -> list[Table]:
@@ -552,3 +639,9 @@ def today(request: HttpRequest) -> HttpResponse:
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"ok": True})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages without an icon link (the admin's): send them to the static one."""
+    return redirect(staticfiles_storage.url("img/favicon.ico"))

@@ -42,7 +42,6 @@ def post_image(
     for _ in range(6):
         x, y, r = rng.randint(0, width), rng.randint(0, height), rng.randint(60, 260)
         draw.ellipse((x - r, y - r, x + r, y + r), fill=(255, 255, 255, rng.randint(14, 40)))
-    draw.rectangle((0, height - 14, width, height), fill=(255, 255, 255, 90))
     image = Image.alpha_composite(image.convert("RGBA"), shapes).convert("RGB")
     draw = ImageDraw.Draw(image)
     title_font, small_font = _font(68), _font(30)

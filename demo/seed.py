@@ -54,6 +54,7 @@ def demo_counts() -> dict[str, int]:
         "topics": len(content().topics),
         "campaigns": len(campaigns),
         "posts": sum(len(c.posts) for c in campaigns),
+        "posts_with_images": sum(p.image for c in campaigns for p in c.posts),
     }
 
 

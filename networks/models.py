@@ -193,6 +193,12 @@ class Share(models.Model):
                 condition=Q(route="direct", status__in=["scheduled", "queued", "publishing", "published", "unknown"]),
                 name="one_live_direct_share_per_post_network",
             ),
+            # Opening the same share dialog again is the same share (its time refreshed), never a second card.
+            models.UniqueConstraint(
+                fields=["user", "post", "network"],
+                condition=Q(route="intent", status="opened"),
+                name="one_opened_dialog_per_post_network",
+            ),
             models.CheckConstraint(
                 condition=Q(route="intent") | Q(account__isnull=False) | ~Q(status__in=["scheduled", "queued"]),
                 name="direct_share_has_account",
@@ -233,7 +239,8 @@ SHARE_TRANSITIONS: dict[str, set[str]] = {
     # the metrics pull found it gone
     _S.PUBLISHED: {_S.DELETED},
     _S.OPENED: set(),
-    _S.FAILED: set(),
+    # tried again by the employee (networks.services.sharing.share_retry)
+    _S.FAILED: {_S.QUEUED},
     _S.CANCELLED: set(),
     _S.DELETED: set(),
 }

@@ -37,8 +37,11 @@ def share_get_for_user(*, user, share_id: int) -> Share:
 
 
 def shares_for(*, user, limit: int = 100) -> QuerySet[Share]:
+    """The user's latest shares, the most recently active first (a re-opened dialog comes back to the top)."""
     return (
-        Share.objects.filter(user=user).select_related("post", "account", "short_link").order_by("-created_at")[:limit]
+        Share.objects.filter(user=user)
+        .select_related("post", "account", "short_link")
+        .order_by("-updated_at", "-id")[:limit]
     )
 
 

@@ -195,7 +195,7 @@ def _share_page(request: HttpRequest, post: SuggestedPost, network: str, zone: z
                     messages.success(request, f"Scheduled for {when:%a %d %b, %H:%M} ({zone.key}).")
                 else:
                     messages.success(request, f"Posting to {Network(network).label}… see its status below.")
-                return redirect("networks:shares")
+                return redirect("my_shares")
         status = 400
     rule = TEXT_RULES.get(network, TEXT_RULES[Network.GENERIC])
     provider = get_provider(network)
@@ -263,12 +263,6 @@ def _share_intent_page(request, post, network, *, errors=(), status=200) -> Http
 
 
 @login_required
-@require_GET
-def shares_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "networks/shares.html", {"shares": selectors.shares_for(user=request.user)})
-
-
-@login_required
 @require_POST
 def share_cancel(request: HttpRequest, share_id: int) -> HttpResponse:
     share_obj = selectors.share_get_for_user(user=request.user, share_id=share_id)
@@ -276,4 +270,19 @@ def share_cancel(request: HttpRequest, share_id: int) -> HttpResponse:
         messages.success(request, "The scheduled share is cancelled.")
     else:
         messages.error(request, "Too late to cancel: it is already being posted or done.")
-    return redirect("networks:shares")
+    return redirect("my_shares")
+
+
+@login_required
+@require_POST
+def share_retry(request: HttpRequest, share_id: int) -> HttpResponse:
+    share_obj = selectors.share_get_for_user(user=request.user, share_id=share_id)
+    label = Network(share_obj.network).label
+    try:
+        sharing.share_retry(share=share_obj)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"Trying again: posting to {label}… see its status below.")
+    return redirect("my_shares")

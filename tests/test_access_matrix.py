@@ -52,6 +52,8 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     "networks/share/<int:post_id>/<str:network>/dialog/": (LOGIN, 200, 200, 200),  # GET shows a POST button only
     "networks/shares/": (LOGIN, 200, 200, 200),
     "networks/shares/<int:share_id>/cancel/": (LOGIN, 405, 405, 405),
+    "networks/shares/<int:share_id>/retry/": (LOGIN, 405, 405, 405),
+    "favicon.ico": (302, 302, 302, 302),  # to the static icon
     "me/impact/": (LOGIN, 200, 200, 200),  # always the signed-in person's own figures
     "programme/": (LOGIN, 403, 200, 200),  # programme analytics: admins and content managers
     "programme/campaigns/<int:campaign_id>/": (LOGIN, 403, 200, 200),

@@ -209,23 +209,80 @@ def share_intent_create(
     link = link_get_or_create(user=user, post=post, network=network)
     text = compose_share_text(share_initial_text(post=post, network=network), link=link.short_url)
     url = provider.intent_url(text=text, link=link.short_url, instance=instance)
-    share = Share.objects.create(
-        user=user,
-        post=post,
-        network=network,
-        short_link=link,
-        route=Share.Route.INTENT,
-        status=Share.Status.OPENED,
-        text=text,
-        post_version=post.copy_version,
-        source=source,
+    return _opened_share_record(user=user, post=post, network=network, link=link, text=text, source=source), url
+
+
+def _opened_share_record(*, user, post: SuggestedPost, network: str, link, text: str, source: str) -> Share:
+    """The one OPENED share per employee, post and network: created on the first open, its time and
+    text refreshed on every later one (a day later too: the dialog shows the same post again).
+
+    The partial unique index `one_opened_dialog_per_post_network` settles two concurrent first opens:
+    the loser's insert fails and it updates the winner's row instead.
+    """
+    now = timezone.now()
+    fields = {"short_link": link, "text": text, "updated_at": now, "post_version": post.copy_version}
+    existing = Share.objects.filter(
+        user=user, post=post, network=network, route=Share.Route.INTENT, status=Share.Status.OPENED
     )
-    return share, url
+    if existing.update(**fields):
+        return existing.get()
+    try:
+        with transaction.atomic():
+            return Share.objects.create(
+                user=user,
+                post=post,
+                network=network,
+                route=Share.Route.INTENT,
+                status=Share.Status.OPENED,
+                source=source,
+                **fields,
+            )
+    except IntegrityError:
+        existing.update(**fields)
+        return existing.get()
 
 
 def share_cancel(*, share: Share) -> bool:
     """Cancel a scheduled share that no worker has claimed yet. Returns whether it was cancelled."""
     return Share.objects.move(share.pk, to=Share.Status.CANCELLED, from_=[Share.Status.SCHEDULED], error="")
+
+
+@transaction.atomic
+def share_retry(*, share: Share, now: dt.datetime | None = None) -> Share:
+    """Queue a failed direct share again, on the same row, with the employee's words and the same key.
+
+    Keeping the idempotency key (and counting the earlier tries as one) means a network that refuses
+    a duplicate because an earlier try did post is taken at its word (`_settle_duplicate`), not posted
+    twice. Raises ValidationError, changing nothing, for a share that is not a failed direct one, a
+    post that can no longer be shared, no usable account, or a live share of the same post already.
+    """
+    now = now or timezone.now()
+    if share.route != Share.Route.DIRECT or share.status != Share.Status.FAILED:
+        raise ValidationError("Only a failed post can be tried again.")
+    _shareable_post(user=share.user, post=share.post)
+    account = direct_account_for(user=share.user, network=share.network)
+    if account is None:
+        label = get_provider(share.network).label
+        raise ValidationError(f"Connect your {label} account again first (Connected accounts), then try again.")
+    try:
+        with transaction.atomic():
+            moved = Share.objects.move(
+                share.pk,
+                to=Share.Status.QUEUED,
+                from_=[Share.Status.FAILED],
+                account=account,
+                error="",
+                attempts=min(share.attempts, 1),
+                scheduled_for=None,
+                updated_at=now,
+            )
+    except IntegrityError:
+        raise ValidationError("This post is already shared or on its way on that network.") from None
+    if not moved:
+        raise ValidationError("This share changed meanwhile; nothing was retried.")
+    share_enqueue(share_id=share.pk)
+    share.refresh_from_db()
+    return share
 
 
 def share_enqueue(*, share_id: int) -> None:

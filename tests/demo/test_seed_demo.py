@@ -2,12 +2,14 @@
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError, OutputWrapper
 from django.db import ProgrammingError
 from django.test import override_settings
+from PIL import Image, ImageStat
 
 from accounts.models import EmployeeProfile, Location, Team, User
 from accounts.roles import ADVOCACY_ADMIN, CONTENT_MANAGER, EMPLOYEE
@@ -24,7 +26,8 @@ from campaigns.models import (
 )
 from campaigns.selectors import posts_for_today
 from demo.content import variant_candidates, variant_fitted
-from demo.data import CAMPAIGNS, DEMO_PASSWORD
+from demo.data import CAMPAIGNS, DEMO_PASSWORD, content
+from demo.images import post_image
 from demo.management.commands import seed_demo as command
 from demo.management.commands.seed_demo import ProgressBar
 from demo.seed import demo_counts, seed_demo
@@ -102,7 +105,7 @@ def test_seed_creates_forty_posts_with_valid_copy_images_and_history(seed_output
     for variant in PostVariant.objects.select_related("post"):
         variant.full_clean()  # fits the network's limit with the disclaimer and the short link
     with_image = SuggestedPost.objects.exclude(image="")
-    assert with_image.count() >= 20
+    assert with_image.count() == demo_counts()["posts_with_images"] == 22
     for post in with_image:
         assert (post.image.width, post.image.height) == (1200, 630)
         assert post.renditions.count() == 6
@@ -291,3 +294,35 @@ def test_seed_gives_the_leaderboard_and_my_points_something_to_show(seed_output,
     assert PointEntry.objects.filter(action="unique_click").count() == Click.objects.counting().count()
     top = leaderboard_top(period="all", backend="sql")
     assert len(top) >= 10 and top[0].points > top[-1].points
+
+
+def test_readme_states_the_demo_counts_the_seed_makes(seed_output, db):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    counts = demo_counts()
+    promised = re.search(
+        r"(\d+) people, (\d+) teams, (\d+) locations, (\d+) campaigns in every state, "
+        r"(\d+) posts, (\d+) of them with an image",
+        readme,
+    )
+    assert promised, "README no longer states the demo's size"
+    seeded = (
+        counts["people"],
+        counts["teams"],
+        counts["locations"],
+        counts["campaigns"],
+        SuggestedPost.objects.count(),
+        SuggestedPost.objects.exclude(image="").count(),
+    )
+    assert tuple(int(n) for n in promised.groups()) == seeded
+
+
+def test_demo_images_have_no_band_at_the_bottom():
+    """The gradient runs to the last row: the bottom 14 rows look like the 14 above them."""
+    for campaign in content().campaigns:
+        for spec in campaign.posts[:3]:
+            data = post_image(title=spec.title, campaign=campaign.name, company="Northwind", palette=campaign.palette)
+            image = Image.open(io.BytesIO(data)).convert("L")
+            width, height = image.size
+            bottom = ImageStat.Stat(image.crop((0, height - 14, width, height))).mean[0]
+            above = ImageStat.Stat(image.crop((0, height - 28, width, height - 14))).mean[0]
+            assert abs(bottom - above) < 8, spec.title

@@ -71,3 +71,15 @@ def test_two_workers_publishing_the_same_share_post_once(mastodon):
     assert share.status == Share.Status.PUBLISHED
     assert mastodon.count("statuses") == 1
     assert account.pk == share.account_id
+
+
+def test_two_concurrent_opens_of_the_same_dialog_record_one_share():
+    """Both requests pass the "is there one already?" update before either inserts: the partial unique
+    index lets one insert win and the other refreshes the winner's row. Repeated to meet the race."""
+    from networks.services.sharing import share_intent_create
+
+    user = UserFactory()
+    for _ in range(5):
+        post = SuggestedPostFactory()
+        run_together(lambda post=post: share_intent_create(user=user, post=post, network="linkedin"), n=3)
+        assert Share.objects.filter(user=user, post=post, network="linkedin").count() == 1

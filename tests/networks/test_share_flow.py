@@ -51,7 +51,7 @@ def test_post_now_publishes_through_celery_on_commit(
     share = Share.objects.get()
     assert share.status == Share.Status.PUBLISHED
     assert len(mastodon.statuses) == 1
-    shares_page = logged_in.get(reverse("networks:shares")).content.decode()
+    shares_page = logged_in.get(reverse("my_shares")).content.decode()
     assert "Published" in shares_page and share.external_url in shares_page
 
 
@@ -131,7 +131,7 @@ def test_cancel_a_scheduled_share_and_colleagues_cannot(client, logged_in, accou
     assert response.status_code == 302
     share.refresh_from_db()
     assert share.status == Share.Status.CANCELLED and share.error == ""
-    assert "Cancelled" in client.get(reverse("networks:shares")).content.decode()
+    assert "Cancelled" in client.get(reverse("my_shares")).content.decode()
     with time_machine.travel(timezone.now() + dt.timedelta(hours=2)):
         assert shares_publish_due() == 0
 
