@@ -11,6 +11,7 @@ urlpatterns = [
     path("bluesky/connect/", views.bluesky_connect, name="bluesky_connect"),
     path("share/<int:post_id>/<str:network>/", views.share, name="share"),
     path("share/<int:post_id>/<str:network>/dialog/", views.share_intent, name="share_intent"),
+    path("share/<int:post_id>/<str:network>/sheet/", views.share_sheet, name="share_sheet"),
     path("shares/", views.shares_page, name="shares"),
     path("shares/<int:share_id>/cancel/", views.share_cancel, name="share_cancel"),
 ]
