@@ -132,19 +132,26 @@
     enhance();
   }
 
+  // The service worker marks the copy it serves offline (data-offline-copy: when it was fetched).
   function offlineNote() {
     const main = document.querySelector("main");
     let note = document.getElementById("offline-note");
-    if (navigator.onLine) {
+    const copy = document.documentElement.getAttribute("data-offline-copy");
+    if (navigator.onLine && copy === null) {
       if (note) note.remove();
       return;
     }
     if (note || !main) return;
+    let when = "";
+    if (copy) {
+      const date = new Date(copy);
+      if (!isNaN(date)) when = ` (${date.toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" })})`;
+    }
     note = document.createElement("p");
     note.id = "offline-note";
     note.className = "msg warning";
     note.setAttribute("role", "status");
-    note.textContent = "You are offline: this is the page as it was when you last opened it. Sharing needs a connection.";
+    note.textContent = `You are offline: this is the page as it was when you last opened it${when}. Sharing needs a connection.`;
     main.prepend(note);
   }
   window.addEventListener("online", offlineNote);

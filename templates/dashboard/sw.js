@@ -34,8 +34,11 @@ async function pageFromNetwork(request) {
   } catch (err) {
     const saved = (await cache.match(request, { ignoreVary: true })) ||
       (await cache.match(request, { ignoreVary: true, ignoreSearch: true }));
-    if (saved) return saved;
-    throw err;
+    if (!saved) throw err;
+    // Marked, so the page can say it is the copy from when it was last seen.
+    const when = (saved.headers.get("Date") || "").replace(/[^\w ,:+-]/g, "");
+    const body = (await saved.text()).replace("<html ", `<html data-offline-copy="${when}" `);
+    return new Response(body, { status: 200, headers: saved.headers });
   }
 }
 
