@@ -572,7 +572,9 @@ def _today_filter(post: SuggestedPost, data: dict, shared: dict, networks: dict)
 
 def _variants_in_order(post: SuggestedPost, served: dict[str, list[str]], order: list[str]) -> list[PostVariant]:
     """The post's copies by the first network each serves in `order` (the person's own order)."""
-    rank = {network: n for n, network in enumerate(order)}
+    rank: dict[str, int] = {}
+    for n, network in enumerate(order):
+        rank.setdefault(network, n)
 
     def key(variant: PostVariant) -> int:
         return min((rank.get(net, len(rank)) for net in served.get(variant.network) or [variant.network]), default=0)

@@ -7,7 +7,6 @@ import re
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import EmployeeProfile
@@ -79,7 +78,7 @@ def test_a_network_filter_shows_the_posts_for_it_with_its_copy_open(client, empl
 def test_filters_by_campaign_featured_and_not_yet_shared(client, employee):
     spring, autumn = CampaignFactory(name="Spring"), CampaignFactory(name="Autumn")
     plain = SuggestedPostFactory(campaign=spring, title="Plain")
-    featured = SuggestedPostFactory(campaign=spring, title="Featured", is_featured=True)
+    SuggestedPostFactory(campaign=spring, title="Featured", is_featured=True)
     shared = SuggestedPostFactory(campaign=spring, title="Shared")
     SuggestedPostFactory(campaign=autumn, title="Autumn")
     _share(employee, shared, "linkedin")
@@ -106,7 +105,9 @@ def test_filters_by_campaign_featured_and_not_yet_shared(client, employee):
 def test_bad_filter_values_are_a_clear_message_not_an_error(client, employee):
     SuggestedPostFactory(title="Still here")
     SuggestedPostFactory(title="Featured one", is_featured=True)
-    gone = CampaignFactory(ends_at=timezone.now() - dt.timedelta(days=1), starts_at=timezone.now() - dt.timedelta(days=9))
+    gone = CampaignFactory(
+        ends_at=timezone.now() - dt.timedelta(days=1), starts_at=timezone.now() - dt.timedelta(days=9)
+    )
     client.force_login(employee)
     for query, message in [
         ("campaign=abc", "No current campaign of yours matches “abc”"),
@@ -171,9 +172,8 @@ def test_the_manifest_opens_today_standalone_with_our_own_icons(client, db):
         ("512x512", "any"),
         ("512x512", "maskable"),
     }
-    from PIL import Image
-
     from django.contrib.staticfiles import finders
+    from PIL import Image
 
     for icon in manifest["icons"]:
         assert icon["src"].startswith("/static/")

@@ -206,7 +206,9 @@ def test_filters_are_kept_in_the_url_and_survive_a_reload(live_server, transacti
     assert titles.count() == 3
 
 
-def test_share_page_of_a_network_not_set_up_here_offers_the_dialog(live_server, transactional_db, chromium, axe, settings):
+def test_share_page_of_a_network_not_set_up_here_offers_the_dialog(
+    live_server, transactional_db, chromium, axe, settings
+):
     settings.LINKEDIN_CLIENT_ID = ""
     employee = UserFactory(email="erin@example.com")
     post = SuggestedPostFactory(title="Our spring release")
