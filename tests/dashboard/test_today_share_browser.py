@@ -96,6 +96,7 @@ def test_copy_text_and_open_linkedin_copies_the_words_with_the_link_and_opens_th
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == share.text == f"Proud of the team: our new release is out.\n\nI work here.\n{link.short_url}"
     assert card.get_by_text("Text copied — paste it in LinkedIn").is_visible()
+    card.locator("details[open]").screenshot(path=str(ARTIFACTS / "today-card-after-copy-375.png"))
 
     # "Copy text" alone copies the same words and opens nothing.
     page.evaluate("navigator.clipboard.writeText('')")
@@ -199,6 +200,7 @@ def test_filters_are_kept_in_the_url_and_survive_a_reload(live_server, transacti
     assert titles.all_inner_texts() == ["Spring one"]
     assert page.get_by_label("Campaign").input_value() == str(spring.pk)
     assert page.get_by_label("Not yet shared by me").is_checked()
+    page.screenshot(path=str(ARTIFACTS / "today-filtered-375.png"))
     assert axe(page) == []
 
     page.goto(f"{live_server.url}/today/?campaign=nope&network=myspace")
