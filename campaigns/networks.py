@@ -26,6 +26,9 @@ class Network(models.TextChoices):
     WHATSAPP = "whatsapp", "WhatsApp"
     EMAIL = "email", "Email"
     GENERIC = "generic", "Generic"
+    # Not a network: the phone's own share sheet (Web Share API). Its short links count the clicks of
+    # whatever app the employee picked there, which we cannot know.
+    SHEET = "sheet", "Share sheet"
 
 
 # Networks a post can carry its own copy for (the generic copy serves the rest).

@@ -73,3 +73,32 @@ class ProgrammeForm(PeriodForm):
             "location_id": data["location"].pk if data.get("location") else None,
             "network": data.get("network") or None,
         }
+
+
+class TodayFilterForm(forms.Form):
+    """Today's filters, kept in the URL (a GET form). A value that matches nothing offered (a campaign no
+    longer running, a network we do not know) is a form error shown on the page; the other filters apply."""
+
+    campaign = forms.TypedChoiceField(
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={"invalid_choice": "No current campaign of yours matches “%(value)s”: showing every campaign."},
+    )
+    network = forms.ChoiceField(
+        required=False,
+        error_messages={"invalid_choice": "“%(value)s” is not a network you can share to here: showing every network."},
+    )
+    not_shared = forms.BooleanField(required=False, label="Not yet shared by me")
+    featured = forms.BooleanField(required=False, label="Featured only")
+
+    def __init__(self, data=None, *, campaigns: list[tuple[int, str]], networks: list[tuple[str, str]], **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["campaign"].choices = [("", "All campaigns"), *campaigns]
+        self.fields["network"].choices = [("", "All networks"), *networks]
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter narrows the list (the page then offers to clear them)."""
+        data = getattr(self, "cleaned_data", {})
+        return any(data.get(name) for name in self.fields)

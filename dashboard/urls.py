@@ -8,6 +8,8 @@ urlpatterns = [
     path("today/", views.today, name="today"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("manifest.webmanifest", views.web_manifest, name="web_manifest"),
+    path("sw.js", views.service_worker, name="service_worker"),
     path("api/v1/today/", TodayPostsApi.as_view(), name="api-today"),
     # Dashboards (issue 12): my impact for everyone; programme analytics for admins and content managers.
     path("me/impact/", views.my_impact, name="my_impact"),

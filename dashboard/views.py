@@ -6,6 +6,7 @@ dashboard.selectors, and render; `?export=<table>` streams any table of the page
 """
 
 import datetime as dt
+import hashlib
 import zoneinfo
 from dataclasses import dataclass
 from typing import cast
@@ -17,24 +18,38 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import Team, User
+from accounts.services import profile_get
 from analytics import dashboards
 from analytics.dashboards import ENGAGEMENT_FIELDS, Figure, Scope
 from analytics.rollups import rollup_day
 from analytics.selectors import ShareEngagement, engagement_for_shares, unique_clicks_for_links
-from campaigns.models import Campaign, GoalMetric, SuggestedPost
+from campaigns.models import Campaign, GoalMetric, PostVariant, SuggestedPost
+from campaigns.networks import Network
 from campaigns.selectors import posts_for_today
 from leaderboard.selectors import post_stats_for_posts
 from networks.models import Share
-from networks.selectors import share_options_for_posts, shares_for
+from networks.providers.base import providers
+from networks.selectors import (
+    SharedMark,
+    ShareRoute,
+    accounts_by_update,
+    my_shares_for_posts,
+    network_order_for,
+    share_networks_for_posts,
+    share_options_for_posts,
+    shares_for,
+    variant_copies_for_posts,
+)
 
 from . import charts, selectors
-from .forms import PeriodForm, ProgrammeForm
+from .forms import PeriodForm, ProgrammeForm, TodayFilterForm
 from .services import links_for_today
 from .tables import Link, Table, csv_response
 
@@ -622,18 +637,146 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("today")
 
 
+@dataclass
+class TodayCard:
+    """One post on Today, prepared for the person looking."""
+
+    post: SuggestedPost
+    variants: list[PostVariant]  # in this person's order of networks; the first one is open
+    quick_routes: list[ShareRoute]  # the closed variants' dialogs: one tap each, from the card itself
+    shared: list[SharedMark]  # this person's shares of the post, newest first
+
+
+def _today_filter(post: SuggestedPost, data: dict, shared: dict, networks: dict) -> bool:
+    if data.get("campaign") and post.campaign_id != data["campaign"]:
+        return False
+    if data.get("network") and not any(data["network"] in served for served in networks[post.pk].values()):
+        return False
+    if data.get("not_shared") and post.pk in shared:
+        return False
+    return not (data.get("featured") and not post.is_featured)
+
+
+def _variants_in_order(post: SuggestedPost, served: dict[str, list[str]], order: list[str]) -> list[PostVariant]:
+    """The post's copies by the first network each serves in `order` (the person's own order)."""
+    rank: dict[str, int] = {}
+    for n, network in enumerate(order):
+        rank.setdefault(network, n)
+
+    def key(variant: PostVariant) -> int:
+        return min((rank.get(net, len(rank)) for net in served.get(variant.network) or [variant.network]), default=0)
+
+    return sorted(post.variants.all(), key=key)
+
+
 @login_required
 def today(request: HttpRequest) -> HttpResponse:
-    posts = list(posts_for_today(user=request.user))
+    """What to share: the person's networks first, filters in the URL, what they already shared at the end.
+
+    A constant number of queries however many posts (tests/dashboard/test_today.py counts them)."""
+    user = cast(User, request.user)  # login_required
+    everything = list(posts_for_today(user=user))
+    served = share_networks_for_posts(posts=everything)
+    campaigns = sorted({(p.campaign_id, p.campaign.name) for p in everything}, key=lambda c: (c[1].lower(), c[0]))
+    networks = [(p.network, p.label) for p in providers()]
+    form = TodayFilterForm(request.GET or None, campaigns=campaigns, networks=networks)
+    valid = form.is_valid() if form.is_bound else True
+    filters = form.cleaned_data if form.is_bound else {}
+    shared = my_shares_for_posts(user=user, post_ids=[p.pk for p in everything])
+    posts = [p for p in everything if _today_filter(p, filters, shared, served)]
+    posts.sort(key=lambda p: p.pk in shared)  # stable: what I already shared sinks, in the same order
+    # Every network a card offers gets its short link now (so "Copy text" carries it), and so does the sheet.
+    wanted = {p.pk: {n for nets in served[p.pk].values() for n in nets} | {Network.SHEET} for p in posts}
+    links = links_for_today(user=user, posts=posts, networks=wanted)
+    accounts = accounts_by_update(user=user)
+    options = share_options_for_posts(user=user, posts=posts, links=links, accounts=accounts)
+    order = network_order_for(user=user, accounts=accounts)
+    if filters.get("network"):
+        order = [filters["network"], *order]
+    cards = []
+    for post in posts:
+        variants = _variants_in_order(post, served[post.pk], order)
+        quick = [route for v in variants[1:] for route in options[post.pk].get(v.network, [])]
+        cards.append(TodayCard(post, variants, quick, shared.get(post.pk, [])))
     context = {
         "posts": posts,
+        "cards": cards,
+        "form": form,
+        "filtered": bool(filters and any(filters.values())),
+        "total": len(everything),
         # Batched per page, read by the partials each app includes on Today.
-        "short_links": links_for_today(user=request.user, posts=posts),
-        "post_stats": post_stats_for_posts(user=request.user, posts=posts),
-        "share_options": share_options_for_posts(user=request.user, posts=posts),
-        "is_programme_staff": selectors.is_programme_staff(request.user),
+        "short_links": links,
+        "post_stats": post_stats_for_posts(user=user, posts=posts),
+        "share_options": options,
+        "variant_copies": variant_copies_for_posts(posts=posts, links=links),
+        "is_programme_staff": selectors.is_programme_staff(user),
     }
-    return render(request, "dashboard/today.html", context)
+    # Dates on the page (shared at, share until) in the person's own time zone.
+    with timezone.override(_user_zone(user)):
+        return render(request, "dashboard/today.html", context, status=200 if valid else 400)
+
+
+def _user_zone(user: User) -> zoneinfo.ZoneInfo:
+    name = profile_get(user=user).time_zone or settings.ORGANISATION_TIME_ZONE
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+# --- The installable app: manifest and service worker -------------------------------------------------
+
+APP_ICONS = (
+    ("img/icons/icon-192.png", "192x192", "any"),
+    ("img/icons/icon-512.png", "512x512", "any"),
+    ("img/icons/icon-maskable-512.png", "512x512", "maskable"),
+)
+# What Today needs to render offline besides itself.
+OFFLINE_ASSETS = ("css/app.css", "js/app.js", "img/favicon.svg", "img/icons/icon-192.png")
+
+
+def web_manifest(request: HttpRequest) -> HttpResponse:
+    """The web app manifest (public: browsers fetch it without cookies). Opens on Today."""
+    today_url = reverse("today")
+    manifest = {
+        "id": today_url,
+        "name": "Advocacy",
+        "short_name": "Advocacy",
+        "description": "What to share today, in one tap.",
+        "start_url": today_url,
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f6f7fb",
+        "theme_color": "#1f5eff",
+        "icons": [
+            {"src": static(path), "sizes": sizes, "type": "image/png", "purpose": purpose}
+            for path, sizes, purpose in APP_ICONS
+        ],
+    }
+    response = JsonResponse(manifest, content_type="application/manifest+json")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, from the site's root so its scope is the whole site (public, no personal data)."""
+    assets = [static(path) for path in OFFLINE_ASSETS]
+    response = render(
+        request,
+        "dashboard/sw.js",
+        {
+            "assets": assets,
+            # A new worker (and a fresh asset cache) whenever a static file's URL changes (hashed in production).
+            "version": hashlib.sha256("|".join(assets).encode()).hexdigest()[:12],
+            "today_url": reverse("today"),
+            "static_prefix": static(""),
+            "login_prefix": reverse("account_login"),
+        },
+        content_type="text/javascript",
+    )
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @never_cache

@@ -133,6 +133,7 @@ class Share(models.Model):
     class Route(models.TextChoices):
         DIRECT = "direct", "Published through the API"
         INTENT = "intent", "Share-intent link"
+        SHEET = "sheet", "The phone's share sheet"
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
 from campaigns.models import SuggestedPost
-from campaigns.networks import Network, short_link_placeholder
+from campaigns.networks import Network, compose_share_text, short_link_placeholder
 from shortlinks.models import ShortLink
 
 from .models import ConnectedAccount, Share
@@ -79,33 +80,87 @@ class ShareRoute:
     share_url: str  # the share page (direct publishing, scheduling)
     intent_url: str  # opens the network's share dialog (records an intent share)
     needs_instance: bool  # the dialog needs the employee's server name first (Mastodon without an account)
+    # The words the dialog carries (copy, disclaimer, short link), for "Copy text": "" without the link.
+    copy_text: str = ""
 
 
-def usable_accounts(*, user) -> dict[str, ConnectedAccount]:
-    """The user's accounts that can publish, one per network (the most recently updated wins). One query."""
-    accounts = ConnectedAccount.objects.filter(user=user).order_by("updated_at")
+@dataclass(frozen=True)
+class VariantCopy:
+    """One copy variant's words for the "Copy text" and Share… buttons."""
+
+    text: str  # the copy and the disclaimer, without a link (the share sheet takes the link as `url`)
+    copy_text: str  # the same with the employee's short link for this variant
+    sheet_url: str  # their short link for the share sheet (network "sheet"), so its clicks count apart
+    sheet_record_url: str  # POST here once the sheet was used: records a share of route "sheet"
+
+
+def accounts_by_update(*, user) -> list[ConnectedAccount]:
+    """The user's connected accounts, least recently updated first. One query."""
+    return list(ConnectedAccount.objects.filter(user=user).order_by("updated_at"))
+
+
+def usable_accounts(*, user, accounts: Sequence[ConnectedAccount] | None = None) -> dict[str, ConnectedAccount]:
+    """The user's accounts that can publish, one per network (the most recently updated wins). One query,
+    none when the caller passes `accounts_by_update`'s list."""
+    if accounts is None:
+        accounts = accounts_by_update(user=user)
     return {a.network: a for a in accounts if a.can_publish}
 
 
-def share_options_for_posts(*, user, posts: Sequence[SuggestedPost]) -> dict[int, dict[str, list[ShareRoute]]]:
+def share_networks_for_posts(*, posts: Sequence[SuggestedPost]) -> dict[int, dict[str, list[str]]]:
+    """Per post, per copy variant: the networks it can be shared on. No query (variants prefetched).
+
+    A variant serves its own network; the generic copy serves every network that takes it and has no
+    copy of its own.
+    """
+    every = providers()
+    known = {p.network for p in every}
+    result: dict[int, dict[str, list[str]]] = {}
+    for post in posts:
+        own = [v.network for v in post.variants.all()]
+        per_variant: dict[str, list[str]] = {}
+        for variant in own:
+            if variant == Network.GENERIC:
+                per_variant[variant] = [p.network for p in every if p.served_by_generic_copy and p.network not in own]
+            else:
+                per_variant[variant] = [variant] if variant in known else []
+        result[post.pk] = per_variant
+    return result
+
+
+def share_copy_text(*, post: SuggestedPost, network: str, link: str = "") -> str:
+    """The words a share of `post` on `network` carries: its copy (or the generic one), the locked
+    disclaimer and, when given, the short link. What the share dialog is opened with."""
+    variant = post.variant_for(network)
+    body = compose_share_text(variant.text if variant else post.title, disclaimer=post.disclaimer)
+    return compose_share_text(body, link=link)
+
+
+def share_options_for_posts(
+    *,
+    user,
+    posts: Sequence[SuggestedPost],
+    links: Mapping[tuple[int, str], ShortLink] | None = None,
+    accounts: Sequence[ConnectedAccount] | None = None,
+) -> dict[int, dict[str, list[ShareRoute]]]:
     """Per post, per copy variant (network value, "generic" included): the share routes to offer.
 
-    A variant serves its own network; the generic copy serves every network that takes it and
-    has no copy of its own. Direct publishing is offered when the network posts directly here
-    and the user has a usable account. Queries: one for the accounts, at most one per network
-    for its configuration; none per post (variants must be prefetched).
+    Direct publishing is offered when the network posts directly here and the user has a usable
+    account. With `links` (keyed by post id and network), each route carries the text to copy.
+    Queries: one for the accounts (none given `accounts_by_update`'s list), at most one per network for
+    its configuration; none per post (variants must be prefetched).
     """
-    accounts = usable_accounts(user=user)
-    every = providers()
-    by_network = {p.network: p for p in every}
+    usable = usable_accounts(user=user, accounts=accounts)
+    by_network = {p.network: p for p in providers()}
     direct: dict[str, bool] = {}
 
     def route(post: SuggestedPost, provider: Provider) -> ShareRoute:
         net = provider.network
-        account = accounts.get(net)
+        account = usable.get(net)
         if account is not None and net not in direct:
             direct[net] = provider.posts_directly()
         is_direct = bool(account is not None and direct[net])
+        link = (links or {}).get((post.pk, net))
         return ShareRoute(
             network=net,
             label=provider.label,
@@ -114,20 +169,89 @@ def share_options_for_posts(*, user, posts: Sequence[SuggestedPost]) -> dict[int
             share_url=reverse("networks:share", args=[post.pk, net]),
             intent_url=reverse("networks:share_intent", args=[post.pk, net]),
             needs_instance=provider.intent_needs_instance and account is None,
+            copy_text=share_copy_text(post=post, network=net, link=link.short_url) if link else "",
         )
 
-    options: dict[int, dict[str, list[ShareRoute]]] = {}
+    posts_by_id = {post.pk: post for post in posts}
+    return {
+        post_id: {
+            variant: [route(posts_by_id[post_id], by_network[net]) for net in served]
+            for variant, served in per_variant.items()
+        }
+        for post_id, per_variant in share_networks_for_posts(posts=posts).items()
+    }
+
+
+def variant_copies_for_posts(
+    *, posts: Sequence[SuggestedPost], links: Mapping[tuple[int, str], ShortLink]
+) -> dict[tuple[int, str], VariantCopy]:
+    """Per (post id, copy variant): the words its "Copy text" and Share… buttons carry. No query."""
+    copies = {}
     for post in posts:
-        own = [v.network for v in post.variants.all()]
-        per_variant: dict[str, list[ShareRoute]] = {}
-        for variant in own:
-            if variant == Network.GENERIC:
-                served = [p for p in every if p.served_by_generic_copy and p.network not in own]
-            else:
-                served = [by_network[variant]] if variant in by_network else []
-            per_variant[variant] = [route(post, p) for p in served]
-        options[post.pk] = per_variant
-    return options
+        sheet = links.get((post.pk, Network.SHEET))
+        for variant in post.variants.all():
+            own = links.get((post.pk, variant.network))
+            copies[(post.pk, variant.network)] = VariantCopy(
+                text=share_copy_text(post=post, network=variant.network),
+                copy_text=share_copy_text(post=post, network=variant.network, link=own.short_url if own else ""),
+                sheet_url=sheet.short_url if sheet else "",
+                sheet_record_url=reverse("networks:share_sheet", args=[post.pk, variant.network]),
+            )
+    return copies
+
+
+def network_order_for(*, user, accounts: Sequence[ConnectedAccount] | None = None) -> list[str]:
+    """The networks in the order this person would pick them: the ones they connected (latest first),
+    then the ones they shared to most, then the rest in the usual order. Two queries (one given
+    `accounts_by_update`'s list)."""
+    if accounts is None:
+        accounts = accounts_by_update(user=user)
+    connected = [a.network for a in reversed(accounts)]
+    most_shared = (
+        Share.objects.filter(user=user)
+        .exclude(status__in=[Share.Status.CANCELLED, Share.Status.FAILED])
+        .values("network")
+        .annotate(n=Count("id"))
+        .order_by("-n", "network")
+        .values_list("network", flat=True)
+    )
+    order: list[str] = []
+    for network in [*connected, *most_shared, *(p.network for p in providers())]:
+        if network not in order and network != Network.SHEET:
+            order.append(network)
+    return order
+
+
+@dataclass(frozen=True)
+class SharedMark:
+    """That (and when, where) the employee already shared a post on one network."""
+
+    network: str
+    label: str
+    route: str
+    at: dt.datetime
+
+
+def my_shares_for_posts(*, user, post_ids: Sequence[int]) -> dict[int, list[SharedMark]]:
+    """Per post: the employee's latest share on each network (cancelled and failed ones do not count),
+    newest first. One query."""
+    shares = (
+        Share.objects.filter(user=user, post_id__in=post_ids)
+        .exclude(status__in=[Share.Status.CANCELLED, Share.Status.FAILED])
+        .order_by("-created_at")
+        .values_list("post_id", "network", "route", "created_at", "published_at")
+    )
+    labels = dict(Network.choices)
+    marks: dict[int, list[SharedMark]] = {}
+    seen: set[tuple[int, str]] = set()
+    for post_id, network, route, created_at, published_at in shares:
+        if (post_id, network) in seen:
+            continue
+        seen.add((post_id, network))
+        marks.setdefault(post_id, []).append(
+            SharedMark(network=network, label=labels.get(network, network), route=route, at=published_at or created_at)
+        )
+    return marks
 
 
 def share_link_preview(*, user, post: SuggestedPost, network: str) -> str:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("share/<int:post_id>/<str:network>/", views.share, name="share"),
     path("share/<int:post_id>/<str:network>/dialog/", views.share_intent, name="share_intent"),
     # The My shares page itself (/networks/shares/) gathers clicks and engagement too: dashboard.views.my_shares.
+    path("share/<int:post_id>/<str:network>/sheet/", views.share_sheet, name="share_sheet"),
     path("shares/<int:share_id>/cancel/", views.share_cancel, name="share_cancel"),
     path("shares/<int:share_id>/retry/", views.share_retry, name="share_retry"),
 ]

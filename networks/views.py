@@ -5,7 +5,7 @@ import zoneinfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.services import profile_get
 from campaigns.models import SuggestedPost
-from campaigns.networks import TEXT_RULES, Network
+from campaigns.networks import TEXT_RULES, Network, short_link_placeholder
 from campaigns.selectors import posts_for_today
 
 from . import selectors
@@ -143,7 +143,7 @@ def _post_or_404(user, post_id: int) -> SuggestedPost:
 
 
 def _network_or_404(network: str) -> str:
-    if network not in Network.values or network == Network.GENERIC:
+    if network not in Network.values or network in (Network.GENERIC, Network.SHEET):
         raise Http404("Unknown network.")
     return network
 
@@ -199,6 +199,9 @@ def _share_page(request: HttpRequest, post: SuggestedPost, network: str, zone: z
         status = 400
     rule = TEXT_RULES.get(network, TEXT_RULES[Network.GENERIC])
     provider = get_provider(network)
+    # Read only: a GET creates no link (the share itself creates it on POST; Today creates it on view).
+    link = selectors.share_link_preview(user=request.user, post=post, network=network)
+    link_exists = link != short_link_placeholder()
     return render(
         request,
         "networks/share.html",
@@ -211,8 +214,16 @@ def _share_page(request: HttpRequest, post: SuggestedPost, network: str, zone: z
             "rule": rule,
             "limits": provider.limits,
             "connectable": provider.supports_direct,
-            # Read only: a GET creates no link (the share itself creates it on POST).
-            "link_placeholder": selectors.share_link_preview(user=request.user, post=post, network=network),
+            # LinkedIn or X without the organisation's keys (or X without its switch): nobody can connect.
+            "set_up_here": provider.posts_directly(),
+            "attaches_image": provider.attaches_image,
+            "link_placeholder": link,
+            "copy_text": selectors.share_copy_text(post=post, network=network, link=link) if link_exists else "",
+            "intent_url": reverse("networks:share_intent", args=[post.pk, network]),
+            "needs_instance": provider.intent_needs_instance,
+            "instance": selectors.intent_instance_for(user=request.user, network=network)
+            if provider.intent_needs_instance
+            else "",
             "zone": zone.key,
         },
         status=status,
@@ -260,6 +271,19 @@ def _share_intent_page(request, post, network, *, errors=(), status=200) -> Http
         },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def share_sheet(request: HttpRequest, post_id: int, network: str) -> HttpResponse:
+    """The Share… button's record, posted (CSRF-checked) by the page's script once the phone's share
+    sheet was used with the post's `network` copy. Answers JSON: 201, or 400 with a message."""
+    post = _post_or_404(request.user, post_id)
+    try:
+        created = sharing.share_sheet_record(user=request.user, post=post, copy_network=network)
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    return JsonResponse({"share": created.pk}, status=201)
 
 
 @login_required

@@ -1,6 +1,7 @@
 """Writes for short links: create an employee's link once, with its UTM-tagged target."""
 
 import logging
+from collections.abc import Iterable, Mapping
 from typing import cast
 from urllib.parse import quote, unquote_plus, urlencode, urlsplit, urlunsplit
 
@@ -75,14 +76,20 @@ def link_get_or_create(*, user, post: SuggestedPost, network: str) -> ShortLink:
     raise IntegrityError("Could not draw a free short-link code in 3 attempts.")
 
 
-def links_ensure_for_posts(*, user, posts: list[SuggestedPost]) -> dict[tuple[int, str], ShortLink]:
-    """The employee's links for every (post, variant network) pair, keyed by (post id, network).
+def links_ensure_for_posts(
+    *, user, posts: list[SuggestedPost], networks: Mapping[int, Iterable[str]] | None = None
+) -> dict[tuple[int, str], ShortLink]:
+    """The employee's links for every (post, variant network) pair, and for the networks given per
+    post id in `networks`, keyed by (post id, network).
 
     Creates the missing ones in one INSERT (conflicts ignored, so concurrent page views
     are safe), then reads them back: a constant number of queries for the Today page.
     Expects `post.variants` and `post.campaign` to be prefetched.
     """
     wanted = {(post.pk, variant.network): post for post in posts for variant in post.variants.all()}
+    for post in posts:
+        for network in (networks or {}).get(post.pk, ()):
+            wanted[(post.pk, network)] = post
     if not wanted:
         return {}
     post_ids = {post_id for post_id, _ in wanted}

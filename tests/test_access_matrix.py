@@ -33,6 +33,9 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     "": (302, 302, 302, 302),
     "today/": (302, 200, 200, 200),
     "healthz": (200, 200, 200, 200),
+    # The installable app: browsers fetch the manifest without cookies; neither holds personal data.
+    "manifest.webmanifest": (200, 200, 200, 200),
+    "sw.js": (200, 200, 200, 200),
     "api/v1/today/": (403, 200, 200, 200),
     "api/schema/": (403, 200, 200, 200),
     "me/settings/": (LOGIN, 200, 200, 200),
@@ -50,6 +53,7 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     "networks/bluesky/connect/": (LOGIN, 405, 405, 405),
     "networks/share/<int:post_id>/<str:network>/": (LOGIN, 200, 200, 200),
     "networks/share/<int:post_id>/<str:network>/dialog/": (LOGIN, 200, 200, 200),  # GET shows a POST button only
+    "networks/share/<int:post_id>/<str:network>/sheet/": (LOGIN, 405, 405, 405),  # the Share… button's record
     "networks/shares/": (LOGIN, 200, 200, 200),
     "networks/shares/<int:share_id>/cancel/": (LOGIN, 405, 405, 405),
     "networks/shares/<int:share_id>/retry/": (LOGIN, 405, 405, 405),

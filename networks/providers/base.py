@@ -228,6 +228,9 @@ class Provider:
     served_by_generic_copy: ClassVar[bool] = True
     # Whether the share dialog lives on a server the employee names (Mastodon instances).
     intent_needs_instance: ClassVar[bool] = False
+    # Whether a direct post can carry the post's image (the provider implements `upload`). No share
+    # dialog can: they take text and a link only.
+    attaches_image: ClassVar[bool] = False
 
     @property
     def label(self) -> str:

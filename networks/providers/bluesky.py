@@ -112,6 +112,7 @@ class BlueskyProvider(Provider):
         image_max_count=1,  # one embed: the external card's thumbnail
     )
     supports_direct = True
+    attaches_image = True
     idempotent_publish = True
     wants_link_card = True
     rendition = RenditionSpec(1200, 630, 1_000_000)  # the PDS refuses blobs over 1,000,000 bytes

@@ -103,6 +103,7 @@ class LinkedInProvider(Provider):
         image_max_count=1,
     )
     supports_direct = True
+    attaches_image = True
     allauth_provider = "linkedin"  # an openid_connect app with provider_id "linkedin"
     wants_link_card = True
     rendition = RenditionSpec(1200, 627, 5_000_000)

@@ -72,6 +72,7 @@ class MastodonProvider(Provider):
         image_max_count=4,
     )
     supports_direct = True
+    attaches_image = True
     idempotent_publish = True
     rendition = RenditionSpec(1280, 720, 8_000_000)
     metrics_window_seconds = 5 * 60  # 300 requests per 5 minutes per account and IP

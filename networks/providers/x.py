@@ -50,6 +50,7 @@ class XProvider(Provider):
         image_max_count=4,
     )
     supports_direct = True
+    attaches_image = True
     allauth_provider = "twitter_oauth2"
     rendition = RenditionSpec(1600, 900, 5_000_000)
     metrics_window_seconds = 15 * 60  # app-auth tweet lookup: 450 requests per 15 minutes

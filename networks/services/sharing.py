@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from campaigns.images import inspect_image, rendition_bytes
 from campaigns.models import SuggestedPost
-from campaigns.networks import compose_share_text, over_limit_message
+from campaigns.networks import Network, compose_share_text, over_limit_message
 from campaigns.selectors import posts_for_today
 from campaigns.services import Rendition, post_renditions_replace
 from shortlinks.services import link_get_or_create
@@ -24,7 +24,7 @@ from ..models import ConnectedAccount, Share
 from ..opengraph import page_preview_fetch
 from ..providers import ImageUpload, LinkCard, Permanent, get_provider
 from ..providers.base import GENERIC_RENDITION, GENERIC_RENDITION_NAME, providers
-from ..selectors import intent_instance_for
+from ..selectors import intent_instance_for, share_copy_text
 
 # --- Share text, image and card -------------------------------------------------------------
 
@@ -240,6 +240,30 @@ def _opened_share_record(*, user, post: SuggestedPost, network: str, link, text:
     except IntegrityError:
         existing.update(**fields)
         return existing.get()
+
+
+def share_sheet_record(*, user, post: SuggestedPost, copy_network: str, source: str = "") -> Share:
+    """Record that the employee shared `post` through their phone's share sheet (Web Share API) with the
+    copy for `copy_network` and their short link for the sheet (network "sheet": the app they picked
+    there is unknown to us, so its clicks count apart). Status `opened`, like a dialog: no points.
+
+    Raises ValidationError (storing nothing) for a post the user may not share or a copy it does not have.
+    Callers must only call this on a CSRF-checked POST.
+    """
+    _shareable_post(user=user, post=post)
+    if not post.variants.filter(network=copy_network).exists():
+        raise ValidationError("This post has no such copy to share.")
+    link = link_get_or_create(user=user, post=post, network=Network.SHEET)
+    return Share.objects.create(
+        user=user,
+        post=post,
+        network=Network.SHEET,
+        short_link=link,
+        route=Share.Route.SHEET,
+        status=Share.Status.OPENED,
+        text=share_copy_text(post=post, network=copy_network, link=link.short_url),
+        source=source,
+    )
 
 
 def share_cancel(*, share: Share) -> bool:

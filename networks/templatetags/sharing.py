@@ -11,3 +11,11 @@ def share_routes(share_options, post, network: str) -> list:
     if not share_options:
         return []
     return share_options.get(post.pk, {}).get(network, [])
+
+
+@register.simple_tag
+def variant_copy(variant_copies, post, network: str):
+    """The words the view's `variant_copies_for_posts` prepared for this post's `network` copy (or None)."""
+    if not variant_copies:
+        return None
+    return variant_copies.get((post.pk, network))

@@ -177,7 +177,8 @@ def test_worker_death_mid_publish_is_recovered_without_blind_resend(account, pos
 
 def test_today_page_offers_direct_posting_with_an_account_and_dialogs_otherwise(logged_in, account, post):
     page = logged_in.get(reverse("today")).content.decode()
-    assert f'href="{share_url(post, "linkedin")}"' not in page  # no LinkedIn account: dialog only
+    assert 'data-route="direct" data-network="linkedin"' not in page  # no LinkedIn account: dialog only
+    assert f'href="{share_url(post, "linkedin")}"' in page  # the share page is still one tap away
     assert reverse("networks:share_intent", args=[post.pk, "linkedin"]) in page
     for network in ("threads", "whatsapp", "email"):  # served by the generic copy
         assert reverse("networks:share_intent", args=[post.pk, network]) in page

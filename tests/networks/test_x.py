@@ -32,7 +32,7 @@ def test_direct_posting_to_x_is_off_by_default_and_offers_the_intent(client, emp
     settings.X_DIRECT_POSTING = False
     page = client.get(reverse("today")).content.decode()
     assert reverse("networks:share_intent", args=[post.pk, "x"]) in page
-    assert f'href="{reverse("networks:share", args=[post.pk, "x"])}"' not in page
+    assert 'data-route="direct" data-network="x"' not in page
     response = client.post(reverse("networks:share", args=[post.pk, "x"]), {"action": "now"})
     assert response.status_code == 400
     assert "not available" in response.content.decode()
