@@ -26,6 +26,7 @@ urlpatterns = [
     path("leaderboard/", include("leaderboard.urls")),
     path("analytics/", include("analytics.urls")),
     path("digest/", include("digest.urls")),
+    path("community/", include("community.urls")),
 ]
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from . import selectors, tasks
 from .images import sanitised_image
-from .models import Campaign, PostImageRendition, PostStatus, PostTransition, SuggestedPost
+from .models import Campaign, PostImageRendition, PostStatus, PostTransition, PostVariant, SuggestedPost
 from .signals import post_image_stored
 
 logger = logging.getLogger(__name__)
@@ -182,6 +182,43 @@ def post_renditions_replace(
         row.save()
         made.append(row)
     return made
+
+
+@transaction.atomic
+def post_draft_create(
+    *,
+    campaign: Campaign,
+    title: str,
+    target_url: str,
+    texts: dict[str, str],
+    by,
+    suggested_by=None,
+    image=None,
+    image_alt: str = "",
+) -> SuggestedPost:
+    """A draft post with one copy variant per network in `texts`, checked as the admin form checks it.
+
+    `image`: a stored image file name to share (a suggestion's), or "" for none. Raises ValidationError
+    (nothing stored) when a field or a variant does not pass its checks.
+    """
+    post = SuggestedPost(
+        campaign=campaign,
+        title=title.strip()[:200],
+        target_url=target_url.strip(),
+        image=image or "",
+        image_alt=image_alt,
+        created_by=by,
+        suggested_by=suggested_by,
+    )
+    post.full_clean(exclude=["image"])
+    post.save()
+    for network, text in texts.items():
+        variant = PostVariant(post=post, network=network, text=text)
+        variant.full_clean()
+        variant.save()
+    if post.image:
+        post_renditions_build(post=post)
+    return post
 
 
 @transaction.atomic
