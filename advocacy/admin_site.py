@@ -1,6 +1,7 @@
 """The Django admin site, with an approval inbox on its index page.
 
-The index gathers from the apps below (campaigns' approval queue, community's suggestions and amplify requests), so it lives in the project package,
+The index gathers from the apps below (campaigns' approval queue, community's suggestions and amplify
+requests), so it lives in the project package,
 the top of the layers; each app's ModelAdmin stays in its own admin.py.
 """
 

@@ -93,9 +93,7 @@ class Suggestion(models.Model):
         if not (self.url or "").strip() and not (self.text or "").strip():
             raise ValidationError("Give a link, or write the post in your own words (or both).", code="empty")
         if self.image and not (self.image_alt or "").strip():
-            raise ValidationError(
-                {"image_alt": "Describe the image for people who cannot see it."}, code="image_alt"
-            )
+            raise ValidationError({"image_alt": "Describe the image for people who cannot see it."}, code="image_alt")
 
 
 class AmplifyRequest(models.Model):

@@ -49,9 +49,7 @@ def engage_cards_for(*, user) -> list[EngageCard]:
         .order_by("-reviewed_at", "-id")[:50]
     )
     accounts: dict[str, ConnectedAccount] = {}
-    for account in ConnectedAccount.objects.filter(user=user, health=ConnectedAccount.Health.OK).order_by(
-        "updated_at"
-    ):
+    for account in ConnectedAccount.objects.filter(user=user, health=ConnectedAccount.Health.OK).order_by("updated_at"):
         accounts[account.network] = account
     mine: dict[int, list[Engagement]] = {}
     for engagement in Engagement.objects.filter(user=user, request__in=featured):

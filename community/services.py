@@ -159,8 +159,10 @@ def post_ref_from_url(url: str) -> PostRef:
             return ref
     examples = "; ".join(f"{p.label}: {p.post_url_example}" for p in candidates)
     raise ValidationError(
-        {"url": f"That is not the address of one post on {', '.join(p.label for p in candidates)}. "
-         f"Open your post, copy its address and paste it here (for example {examples})."},
+        {
+            "url": f"That is not the address of one post on {', '.join(p.label for p in candidates)}. "
+            f"Open your post, copy its address and paste it here (for example {examples})."
+        },
         code="not_a_post",
     )
 

@@ -56,9 +56,7 @@ def test_bad_suggestion_is_refused_with_a_clear_error(client, employee, data, me
 def test_an_upload_that_is_not_an_image_is_refused(client, employee):
     client.force_login(employee)
     fake = SimpleUploadedFile("cat.png", b"<?php echo 1; ?>", content_type="image/png")
-    response = client.post(
-        reverse("community:suggestions"), {"text": "Look", "image": fake, "image_alt": "A cat"}
-    )
+    response = client.post(reverse("community:suggestions"), {"text": "Look", "image": fake, "image_alt": "A cat"})
     assert response.status_code == 400
     assert "image" in response.content.decode().lower()
     assert not Suggestion.objects.exists()
@@ -181,7 +179,11 @@ def test_content_manager_sees_the_inbox_count_and_approves_from_the_admin(client
     )
     post = SuggestedPost.objects.get()
     assert response.url == reverse("admin:campaigns_suggestedpost_change", args=[post.pk])
-    assert (post.title, post.variant_for("x").text, post.suggested_by) == ("Lisbon is open", "Edited: Lisbon!", employee)
+    assert (post.title, post.variant_for("x").text, post.suggested_by) == (
+        "Lisbon is open",
+        "Edited: Lisbon!",
+        employee,
+    )
     assert "suggestion from employees" not in client.get(reverse("admin:index")).content.decode()
 
 

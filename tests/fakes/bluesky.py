@@ -171,7 +171,9 @@ class FakeBluesky(FakeNetwork):
         if record.get("$type") != collection or "createdAt" not in record:
             return json_response({"error": "InvalidRequest", "message": f"Record/$type must be {collection}"}, 400)
         if not isinstance(subject.get("uri"), str) or not isinstance(subject.get("cid"), str):
-            return json_response({"error": "InvalidRequest", "message": "Record/subject must have the property cid"}, 400)
+            return json_response(
+                {"error": "InvalidRequest", "message": "Record/subject must have the property cid"}, 400
+            )
         rkey = body.get("rkey") or f"3l{next(self.seq):011d}"
         if body.get("rkey") and not TID.match(rkey):
             return json_response({"error": "InvalidRequest", "message": "Invalid record key"}, 400)
