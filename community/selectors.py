@@ -41,7 +41,7 @@ class EngageCard:
 
 
 def engage_cards_for(*, user) -> list[EngageCard]:
-    """Featured posts of colleagues (not the person's own), in two queries whatever their number."""
+    """Featured posts of colleagues (not the person's own), in three queries whatever their number."""
     featured = list(
         AmplifyRequest.objects.filter(status=AmplifyRequest.Status.FEATURED)
         .exclude(author=user)
@@ -49,8 +49,10 @@ def engage_cards_for(*, user) -> list[EngageCard]:
         .order_by("-reviewed_at", "-id")[:50]
     )
     accounts: dict[str, ConnectedAccount] = {}
-    for account in ConnectedAccount.objects.filter(user=user, health=ConnectedAccount.Health.OK).order_by("updated_at"):
-        accounts[account.network] = account
+    for connected in ConnectedAccount.objects.filter(user=user, health=ConnectedAccount.Health.OK).order_by(
+        "updated_at"
+    ):
+        accounts[connected.network] = connected
     mine: dict[int, list[Engagement]] = {}
     for engagement in Engagement.objects.filter(user=user, request__in=featured):
         mine.setdefault(engagement.request_id, []).append(engagement)
