@@ -104,7 +104,7 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     # The workflow buttons on the campaign and post pages: POST only.
     "admin/campaigns/campaign/<path:object_id>/do/<str:action>/": (LOGIN, LOGIN, 405, 405),
     "admin/campaigns/suggestedpost/<path:object_id>/do/<str:action>/": (LOGIN, LOGIN, 405, 405),
-    "admin/^(?P<app_label>auth|sites|account|socialaccount|django_celery_beat|accounts|campaigns|shortlinks|networks|analytics|leaderboard|dashboard|digest)/$": (  # noqa: E501
+    "admin/^(?P<app_label>auth|sites|account|socialaccount|django_celery_beat|accounts|campaigns|shortlinks|networks|analytics|leaderboard|community|dashboard|digest)/$": (  # noqa: E501
         LOGIN,
         LOGIN,
         200,
@@ -118,6 +118,14 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     "digest/shared/": (200, 200, 200, 200),
     "digest/unsubscribe/<str:token>/": (400, 400, 400, 400),  # one-click unsubscribe works signed out
     "digest/preferences/": (LOGIN, 200, 200, 200),
+    # Content from everyone: every signed-in person suggests, asks for amplification and engages (their own only).
+    "community/suggestions/": (LOGIN, 200, 200, 200),
+    "community/amplify/": (LOGIN, 200, 200, 200),
+    "community/engage/": (LOGIN, 200, 200, 200),
+    "community/engage/<int:request_id>/<str:action>/": (LOGIN, 405, 405, 405),
+    # The moderation buttons on the suggestion and amplify-request pages: POST only.
+    "admin/community/suggestion/<path:object_id>/do/<str:action>/": (LOGIN, LOGIN, 405, 405),
+    "admin/community/amplifyrequest/<path:object_id>/do/<str:action>/": (LOGIN, LOGIN, 405, 405),
 }
 
 # Admin models: app_label.model → (content manager, admin), each a set of letters:
@@ -160,6 +168,9 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "leaderboard.badgeaward": ("", "v"),
     "digest.digestsend": ("v", "vd"),  # the send log: written by the sender only
     "digest.usedsharetoken": ("", "vd"),
+    "community.suggestion": ("vc", "vcd"),  # employees suggest from the web app; managers edit and decide
+    "community.amplifyrequest": ("vc", "vcd"),
+    "community.engagement": ("v", "vd"),  # written by the engage service only
 }
 
 ADMIN_PAGES = {  # suffix after admin/<app>/<model>/ → the permission it needs
@@ -272,6 +283,7 @@ def _kwargs(route: str, pattern: URLPattern, world) -> dict:
         "id": world["users"][EMPLOYEE].pk,
         "campaign_id": world["post"].campaign_id,
         "team_id": world["team"].pk,
+        "request_id": 1,
     }
     found = _admin_model_route(route)
     if found and "object_id" in route:
