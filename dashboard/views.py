@@ -24,9 +24,10 @@ from analytics import dashboards
 from analytics.dashboards import ENGAGEMENT_FIELDS, Figure, Scope
 from analytics.rollups import rollup_day
 from campaigns.models import Campaign, GoalMetric, SuggestedPost
+from campaigns.networks import Network
 from campaigns.selectors import posts_for_today
 from leaderboard.selectors import post_stats_for_posts
-from networks.selectors import share_options_for_posts
+from networks.selectors import near_duplicates_for_posts, personalised_share_count, share_options_for_posts
 
 from . import charts, selectors
 from .forms import PeriodForm, ProgrammeForm
@@ -423,6 +424,15 @@ def _not_shared_table(audience_ids: set[int], shared: set[int]) -> Table:
     return table
 
 
+def _personalised_figure(count) -> Figure:
+    share = f" ({count.percent} %)" if count.percent is not None else ""
+    return Figure(
+        "Personalised shares",
+        count.personalised,
+        note=f"of {count.direct} posted through the app{share}: the employee changed the suggested text",
+    )
+
+
 @login_required
 def programme_campaign(request: HttpRequest, campaign_id: int) -> HttpResponseBase:
     _staff(request)
@@ -441,6 +451,12 @@ def programme_campaign(request: HttpRequest, campaign_id: int) -> HttpResponseBa
     shared = dashboards.people_who_shared(scope)
     variants = _network_table(networks, slug="variants")
     variants.caption = "Per-network variants compared"
+    post_titles = dict(SuggestedPost.objects.filter(campaign=campaign).values_list("pk", "title"))
+    personalised = personalised_share_count(post_ids=list(post_titles))
+    near_duplicates = [
+        {"title": post_titles[post_id], "network": Network(network).label, "people": people}
+        for (post_id, network), people in sorted(near_duplicates_for_posts(post_ids=list(post_titles)).items())
+    ]
     tables = [
         variants,
         _team_table(scope, facts),
@@ -461,6 +477,8 @@ def programme_campaign(request: HttpRequest, campaign_id: int) -> HttpResponseBa
         ),
         "tables": tables,
         "has_activity": bool(current["shares"] or current["unique_clicks"]),
+        "voices": [_personalised_figure(personalised)],
+        "near_duplicates": near_duplicates,
     }
     return _export_or_render(request, "dashboard/campaign.html", context, prefix=f"campaign-{campaign.pk}")
 

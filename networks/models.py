@@ -146,6 +146,9 @@ class Share(models.Model):
     route = models.CharField(max_length=8, choices=Route.choices)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
     text = models.TextField()
+    personalised = models.BooleanField(
+        default=False, help_text="The employee changed the suggested text (more than spacing) before posting."
+    )
     with_image = models.BooleanField(default=False)
     scheduled_for = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
