@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns.models import SuggestedPost
 from campaigns.networks import Network, short_link_placeholder
