@@ -23,6 +23,7 @@ ADMIN_APPS = (
     "networks",
     "analytics",
     "leaderboard",
+    "community",
     "digest",
     "dashboard",
     "chat",
@@ -64,6 +65,11 @@ CONTENT_MANAGER_PERMISSIONS = (
     "accounts.view_user",
     "analytics.view_click",
     "digest.view_digestsend",
+    "community.view_suggestion",
+    "community.change_suggestion",
+    "community.view_amplifyrequest",
+    "community.change_amplifyrequest",
+    "community.view_engagement",
 )
 
 

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "networks",
     "analytics",
     "leaderboard",
+    "community",
     # Composition apps: pages and jobs that gather from the domain apps above
     "dashboard",
     "demo",
@@ -341,6 +342,10 @@ MIDDLEWARE.insert(
 )
 # Four-eyes approval: the author of a post (who created or submitted it) cannot approve it.
 FOUR_EYES_APPROVAL = env_bool("FOUR_EYES_APPROVAL", False)
+# Copy-paste warning: more than this many colleagues posting near-identical text (similarity at least
+# NEAR_DUPLICATE_SIMILARITY of 100) for one post on one network within 24 hours.
+NEAR_DUPLICATE_MAX_SHARES = env_int("NEAR_DUPLICATE_MAX_SHARES", 3)
+NEAR_DUPLICATE_SIMILARITY = env_int("NEAR_DUPLICATE_SIMILARITY", 90)
 
 # --- Short links (issue: short links and click capture) ---------------------------------
 SHORTLINK_BASE_URL = env("SHORTLINK_BASE_URL", SITE_URL).rstrip("/")

@@ -26,8 +26,8 @@ urlpatterns = [
     path("leaderboard/", include("leaderboard.urls")),
     path("analytics/", include("analytics.urls")),
     path("digest/", include("digest.urls")),
+    path("community/", include("community.urls")),
 ]
-
 
 
 def serve_media(request, path):

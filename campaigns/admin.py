@@ -357,7 +357,15 @@ class SuggestedPostAdmin(OrganisationTimeMixin, ImportExportMixin, admin.ModelAd
     list_select_related = ["campaign"]
     search_fields = ["title", "target_url", "variants__text", "campaign__name"]
     autocomplete_fields = ["campaign", "topics"]
-    readonly_fields = ["status", "rejection_reason", "image_preview", "created_by", "created", "updated"]
+    readonly_fields = [
+        "status",
+        "rejection_reason",
+        "image_preview",
+        "created_by",
+        "suggested_by",
+        "created",
+        "updated",
+    ]
     date_hierarchy = "publish_at"
     inlines = [PostVariantInline, PostTransitionInline]
     actions = ["submit", "approve", "reject", "publish_now", "duplicate", "archive"]
@@ -366,7 +374,7 @@ class SuggestedPostAdmin(OrganisationTimeMixin, ImportExportMixin, admin.ModelAd
         ("Image", {"fields": ["image", "kept_image", "image_preview", "image_alt"]}),
         ("Schedule", {"fields": [("publish_at", "expires_at")]}),
         ("Sharing", {"fields": ["disclaimer", "employees_may_edit", "is_featured", "topics"]}),
-        ("Record", {"fields": [("created_by", "created", "updated")], "classes": ["collapse"]}),
+        ("Record", {"fields": [("created_by", "suggested_by", "created", "updated")], "classes": ["collapse"]}),
     ]
 
     def get_queryset(self, request):

@@ -223,7 +223,7 @@ class PostCsvResource(resources.ModelResource):
                 errors.setdefault(name if name in POST_COLUMNS else "title", []).extend(messages)
         if errors:
             return None
-        return services.post_draft_create(post=form.save(commit=False), by=self._user)
+        return services.post_draft_store(post=form.save(commit=False), by=self._user)
 
     def save_instance(self, instance, is_create, row, **kwargs):
         services.post_variant_add(variant=instance)

@@ -53,7 +53,7 @@ def posts_for_today(*, user, now=None) -> QuerySet[SuggestedPost]:
     return (
         SuggestedPost.objects.current(now)
         .filter(campaign_id__in=campaign_ids)
-        .select_related("campaign")
+        .select_related("campaign", "suggested_by")
         .prefetch_related(Prefetch("variants", queryset=PostVariant.objects.order_by("network")), "topics")
         .order_by("-is_featured", "-publish_at", "pk")
     )

@@ -210,6 +210,43 @@ def post_renditions_replace(
 
 
 @transaction.atomic
+def post_draft_create(
+    *,
+    campaign: Campaign,
+    title: str,
+    target_url: str,
+    texts: dict[str, str],
+    by,
+    suggested_by=None,
+    image=None,
+    image_alt: str = "",
+) -> SuggestedPost:
+    """A draft post with one copy variant per network in `texts`, checked as the admin form checks it.
+
+    `image`: a stored image file name to share (a suggestion's), or "" for none. Raises ValidationError
+    (nothing stored) when a field or a variant does not pass its checks.
+    """
+    post = SuggestedPost(
+        campaign=campaign,
+        title=title.strip()[:200],
+        target_url=target_url.strip(),
+        image=image or "",
+        image_alt=image_alt,
+        created_by=by,
+        suggested_by=suggested_by,
+    )
+    post.full_clean(exclude=["image"])
+    post.save()
+    for network, text in texts.items():
+        variant = PostVariant(post=post, network=network, text=text)
+        variant.full_clean()
+        variant.save()
+    if post.image:
+        post_renditions_build(post=post)
+    return post
+
+
+@transaction.atomic
 def post_duplicate(*, post: SuggestedPost, by, campaign: Campaign | None = None) -> SuggestedPost:
     """A draft copy of the post with its copy variants and topics (the image file is shared)."""
     copy = SuggestedPost.objects.create(
@@ -408,7 +445,7 @@ def post_version_withdraw(*, version: PostVersion, by) -> PostVersion:
 # --- the CSV import (campaigns.post_csv): drafts whose fields the admin's forms have checked --------------------
 
 
-def post_draft_create(*, post: SuggestedPost, by) -> SuggestedPost:
+def post_draft_store(*, post: SuggestedPost, by) -> SuggestedPost:
     """Store a new post as a draft, made by `by`. The caller has validated it (the admin's form)."""
     post.status = PostStatus.DRAFT
     post.created_by = by if getattr(by, "pk", None) else None

@@ -41,7 +41,9 @@ from networks.selectors import (
     ShareRoute,
     accounts_by_update,
     my_shares_for_posts,
+    near_duplicates_for_posts,
     network_order_for,
+    personalised_share_count,
     share_networks_for_posts,
     share_options_for_posts,
     shares_for,
@@ -525,6 +527,15 @@ def _not_shared_table(audience_ids: set[int], shared: set[int]) -> Table:
     return table
 
 
+def _personalised_figure(count) -> Figure:
+    share = f" ({count.percent} %)" if count.percent is not None else ""
+    return Figure(
+        "Personalised shares",
+        count.personalised,
+        note=f"of {count.direct} posted through the app{share}: the employee changed the suggested text",
+    )
+
+
 @login_required
 def programme_campaign(request: HttpRequest, campaign_id: int) -> HttpResponseBase:
     _staff(request)
@@ -543,6 +554,12 @@ def programme_campaign(request: HttpRequest, campaign_id: int) -> HttpResponseBa
     shared = dashboards.people_who_shared(scope)
     variants = _network_table(networks, slug="variants")
     variants.caption = "Per-network variants compared"
+    post_titles = dict(SuggestedPost.objects.filter(campaign=campaign).values_list("pk", "title"))
+    personalised = personalised_share_count(post_ids=list(post_titles))
+    near_duplicates = [
+        {"title": post_titles[post_id], "network": Network(network).label, "people": people}
+        for (post_id, network), people in sorted(near_duplicates_for_posts(post_ids=list(post_titles)).items())
+    ]
     tables = [
         variants,
         _team_table(scope, facts),
@@ -563,6 +580,8 @@ def programme_campaign(request: HttpRequest, campaign_id: int) -> HttpResponseBa
         ),
         "tables": tables,
         "has_activity": bool(current["shares"] or current["unique_clicks"]),
+        "voices": [_personalised_figure(personalised)],
+        "near_duplicates": near_duplicates,
     }
     return _export_or_render(request, "dashboard/campaign.html", context, prefix=f"campaign-{campaign.pk}")
 

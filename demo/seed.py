@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.roles import sync_roles
 
 from .activity import activity_seed
+from .community import community_seed
 from .content import campaigns_seed, posts_seed, topics_seed
 from .data import content, organisation
 from .people import demo_logins, organisation_seed, people_seed, staff_users
@@ -40,6 +41,7 @@ def seed_demo(
     posts_seed(campaigns=campaigns, topics=topics, staff=staff, now=now, result=result, progress=progress)
     if activity:
         activity_seed(now=now, result=result, progress=progress)
+    community_seed(result=result)
     result.logins = demo_logins()
     return result
 

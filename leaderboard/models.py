@@ -24,6 +24,7 @@ class Action(models.TextChoices):
     REPOST = "repost", "Repost earned"
     COMMENT = "comment", "Comment earned"
     WEEKLY_STREAK = "weekly_streak", "Weekly streak"
+    SUGGESTION_APPROVED = "suggestion_approved", "Suggestion approved"
     # Not a rule: the compensating entry for a click later found to be a bot or a self-click.
     CLICK_REVERSAL = "click_reversal", "Click reversed"
 
@@ -39,6 +40,7 @@ DEFAULT_POINTS: dict[str, int] = {
     Action.REPOST: 3,
     Action.COMMENT: 2,
     Action.WEEKLY_STREAK: 20,
+    Action.SUGGESTION_APPROVED: 15,
 }
 DEFAULT_DAILY_CLICK_CAP = 25
 
@@ -89,6 +91,7 @@ class SourceType(models.TextChoices):
     CLICK = "click", "Click"
     SHARE = "share", "Share (engagement growth)"
     WEEK = "week", "Week (streak; the source is the employee)"
+    SUGGESTION = "suggestion", "Suggestion (a post an employee suggested)"
 
 
 class PointEntry(models.Model):

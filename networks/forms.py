@@ -42,6 +42,7 @@ class ShareForm(forms.Form):
         required=False, label="Post at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     include_image = forms.BooleanField(required=False, initial=True, label="Attach the post's image")
+    skip_personal_line = forms.BooleanField(required=False, label="Post it as suggested, without a line of my own")
 
     def clean(self):
         data = super().clean() or {}

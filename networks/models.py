@@ -162,6 +162,9 @@ class Share(models.Model):
     # The post's copy version (SuggestedPost.copy_version) this share's text came from; a later correction
     # of the post does not change what was shared.
     post_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    personalised = models.BooleanField(
+        default=False, help_text="The employee changed the suggested text (more than spacing) before posting."
+    )
     with_image = models.BooleanField(default=False)
     scheduled_for = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns.models import SuggestedPost
 from campaigns.networks import Network, compose_share_text, short_link_placeholder
@@ -16,6 +19,7 @@ from shortlinks.models import ShortLink
 
 from .models import ConnectedAccount, Share
 from .providers.base import Provider, providers
+from .similarity import largest_near_identical_group
 
 
 def accounts_for(*, user) -> QuerySet[ConnectedAccount]:
@@ -267,3 +271,66 @@ def intent_instance_for(*, user, network: str) -> str:
     """The server of the user's connected account on a network whose share dialog needs one ("" when none)."""
     account = ConnectedAccount.objects.filter(user=user, network=network).exclude(instance="").order_by("-updated_at")
     return account.values_list("instance", flat=True).first() or ""
+
+
+# --- Authentic voices ---------------------------------------------------------------------------
+
+# Shares whose text went (or is going) out as written: the direct ones, not cancelled or failed. A share
+# dialog's text is the suggestion, and whether it was posted (or edited there) is unknown: not counted.
+POSTED_STATUSES = ("scheduled", "queued", "publishing", "published", "unknown")
+NEAR_DUPLICATE_WINDOW = dt.timedelta(hours=24)
+
+
+def near_duplicate_count(*, post_id: int, network: str, now: dt.datetime | None = None) -> int:
+    """How many colleagues posted near-identical text for the post on the network in the last 24 hours
+    (the largest group), when that is more than NEAR_DUPLICATE_MAX_SHARES; else 0."""
+    counts = near_duplicates_for_posts(post_ids=[post_id], now=now)
+    return counts.get((post_id, network), 0)
+
+
+def near_duplicates_for_posts(*, post_ids: Sequence[int], now: dt.datetime | None = None) -> dict[tuple[int, str], int]:
+    """(post id, network) → size of the largest near-identical group of the last 24 hours, for the pairs over
+    the NEAR_DUPLICATE_MAX_SHARES setting only. One query."""
+    now = now or timezone.now()
+    texts: dict[tuple[int, str], list[str]] = defaultdict(list)
+    rows = Share.objects.filter(
+        post_id__in=list(post_ids),
+        route=Share.Route.DIRECT,
+        status__in=POSTED_STATUSES,
+        created_at__gt=now - NEAR_DUPLICATE_WINDOW,
+        created_at__lte=now,
+    ).values_list("post_id", "network", "text")
+    for post_id, network, text in rows:
+        texts[(post_id, network)].append(text)
+    flagged = {}
+    for key, group in texts.items():
+        if len(group) <= settings.NEAR_DUPLICATE_MAX_SHARES:
+            continue
+        size = largest_near_identical_group(group, threshold=settings.NEAR_DUPLICATE_SIMILARITY)
+        if size > settings.NEAR_DUPLICATE_MAX_SHARES:
+            flagged[key] = size
+    return flagged
+
+
+@dataclass(frozen=True)
+class PersonalisedCount:
+    personalised: int
+    direct: int  # direct shares: the ones whose text we know
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.personalised / self.direct) if self.direct else None
+
+
+def personalised_share_count(*, post_ids: Sequence[int] | None = None, since=None, until=None) -> PersonalisedCount:
+    """Personalised direct shares out of all direct shares posted (or on their way), optionally for some posts
+    and a creation period. One query."""
+    shares = Share.objects.filter(route=Share.Route.DIRECT, status__in=POSTED_STATUSES)
+    if post_ids is not None:
+        shares = shares.filter(post_id__in=list(post_ids))
+    if since is not None:
+        shares = shares.filter(created_at__gte=since)
+    if until is not None:
+        shares = shares.filter(created_at__lt=until)
+    counts = shares.aggregate(direct=Count("id"), personalised=Count("id", filter=Q(personalised=True)))
+    return PersonalisedCount(personalised=counts["personalised"] or 0, direct=counts["direct"] or 0)

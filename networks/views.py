@@ -168,6 +168,7 @@ def share(request: HttpRequest, post_id: int, network: str) -> HttpResponse:
 
 def _share_page(request: HttpRequest, post: SuggestedPost, network: str, zone: zoneinfo.ZoneInfo) -> HttpResponse:
     account = sharing.direct_account_for(user=request.user, network=network)
+    nudged = False
     form = ShareForm(
         request.POST or None,
         initial={"text": sharing.share_initial_text(post=post, network=network), "include_image": True},
@@ -186,8 +187,10 @@ def _share_page(request: HttpRequest, post: SuggestedPost, network: str, zone: z
                     text=data["text"] if post.employees_may_edit else None,
                     scheduled_for=data["scheduled_for"] if data["action"] == "schedule" else None,
                     include_image=data["include_image"],
+                    ask_for_personal_line=not data["skip_personal_line"],
                 )
             except ValidationError as exc:
+                nudged = any(e.code == "unpersonalised" for e in getattr(exc, "error_dict", {}).get("text", []))
                 _form_errors(form, exc)
             else:
                 if created.scheduled_for:
@@ -225,6 +228,8 @@ def _share_page(request: HttpRequest, post: SuggestedPost, network: str, zone: z
             if provider.intent_needs_instance
             else "",
             "zone": zone.key,
+            "nudged": nudged,
+            "near_duplicates": selectors.near_duplicate_count(post_id=post.pk, network=network),
         },
         status=status,
     )

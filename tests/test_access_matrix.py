@@ -116,7 +116,7 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     "admin/campaigns/suggestedpost/import/": (LOGIN, LOGIN, 200, 200),  # the CSV import's dry-run form
     "admin/campaigns/suggestedpost/process_import/": (LOGIN, LOGIN, 405, 405),  # the confirmed import: a POST
     "admin/campaigns/suggestedpost/export/": (LOGIN, LOGIN, 200, 200),
-    "admin/^(?P<app_label>auth|sites|account|socialaccount|django_celery_beat|accounts|campaigns|shortlinks|networks|analytics|leaderboard|dashboard|digest|chat|webhooks)/$": (  # noqa: E501
+    "admin/^(?P<app_label>auth|sites|account|socialaccount|django_celery_beat|accounts|campaigns|shortlinks|networks|analytics|leaderboard|community|dashboard|digest|chat|webhooks)/$": (  # noqa: E501
         LOGIN,
         LOGIN,
         200,
@@ -130,6 +130,14 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     "digest/shared/": (200, 200, 200, 200),
     "digest/unsubscribe/<str:token>/": (400, 400, 400, 400),  # one-click unsubscribe works signed out
     "digest/preferences/": (LOGIN, 200, 200, 200),
+    # Content from everyone: every signed-in person suggests, asks for amplification and engages (their own only).
+    "community/suggestions/": (LOGIN, 200, 200, 200),
+    "community/amplify/": (LOGIN, 200, 200, 200),
+    "community/engage/": (LOGIN, 200, 200, 200),
+    "community/engage/<int:request_id>/<str:action>/": (LOGIN, 405, 405, 405),
+    # The moderation buttons on the suggestion and amplify-request pages: POST only.
+    "admin/community/suggestion/<path:object_id>/do/<str:action>/": (LOGIN, LOGIN, 405, 405),
+    "admin/community/amplifyrequest/<path:object_id>/do/<str:action>/": (LOGIN, LOGIN, 405, 405),
 }
 
 # Admin models: app_label.model → (content manager, admin), each a set of letters:
@@ -177,6 +185,9 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "chat.chatmessage": ("", "vcd"),  # the send log: written by the sender, resent by an action
     "webhooks.endpoint": ("", "vacd"),  # admins only: endpoints carry signing secrets
     "webhooks.delivery": ("", "vd"),  # the delivery log: written by the sender, resent by an action
+    "community.suggestion": ("vc", "vcd"),  # employees suggest from the web app; managers edit and decide
+    "community.amplifyrequest": ("vc", "vcd"),
+    "community.engagement": ("v", "vd"),  # written by the engage service only
 }
 
 ADMIN_PAGES = {  # suffix after admin/<app>/<model>/ → the permission it needs
@@ -289,6 +300,7 @@ def _kwargs(route: str, pattern: URLPattern, world) -> dict:
         "id": world["users"][EMPLOYEE].pk,
         "campaign_id": world["post"].campaign_id,
         "team_id": world["team"].pk,
+        "request_id": 1,
     }
     found = _admin_model_route(route)
     if found and "object_id" in route:

@@ -361,6 +361,29 @@ def points_award_streaks(*, week_start: dt.date) -> int:
     return count
 
 
+# --- Suggestions -------------------------------------------------------------------------
+
+
+def points_award_suggestion(
+    *, user_id: int, suggestion_id: int, post_id: int | None, occurred_at: dt.datetime, title: str = ""
+) -> PointEntry | None:
+    """Points for a suggestion a content manager approved, once per suggestion (None when already paid).
+
+    The caller (community) passes ids: leaderboard knows nothing of suggestions beyond the ledger's source.
+    """
+    rule = rule_get(action=Action.SUGGESTION_APPROVED)
+    return entry_create(
+        user_id=user_id,
+        action=Action.SUGGESTION_APPROVED,
+        points=rule.points,
+        source_type=SourceType.SUGGESTION,
+        source_id=suggestion_id,
+        post_id=post_id,
+        occurred_at=occurred_at,
+        reason=f"Your suggestion was approved: {title}" if title else "Your suggestion was approved",
+    )
+
+
 # --- The periodic pull -------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import logging
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -177,6 +178,16 @@ class EngagementCounts:
     extra: Mapping[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class PostRef:
+    """A post on a network, named by its public address: who wrote it and its id there."""
+
+    network: str
+    url: str  # the address without tracking query or fragment
+    author: str
+    post_id: str
+
+
 # The rendition for networks without one of their own (and for the generic copy).
 GENERIC_RENDITION = RenditionSpec(1200, 630, 5_000_000)
 GENERIC_RENDITION_NAME = "generic"
@@ -231,6 +242,12 @@ class Provider:
     # Whether a direct post can carry the post's image (the provider implements `upload`). No share
     # dialog can: they take text and a link only.
     attaches_image: ClassVar[bool] = False
+    # The public addresses of one post on this network, each with the groups `author` and `post_id`
+    # (matched against the address without query or fragment), and one example to show in errors.
+    post_url_patterns: ClassVar[tuple[re.Pattern[str], ...]] = ()
+    post_url_example: ClassVar[str] = ""
+    # What a colleague can do to someone's post through the API with their own account ("like", "repost").
+    engage_actions: ClassVar[tuple[str, ...]] = ()
 
     @property
     def label(self) -> str:
@@ -255,6 +272,35 @@ class Provider:
     def clean_instance(self, value: str) -> str:
         """The server named for the share dialog, normalised; raises Permanent when it is not one."""
         return ""
+
+    # Someone's own post ------------------------------------------------------------
+    def parse_post_url(self, url: str) -> PostRef | None:
+        """The post an address names on this network, or None when it is not a post address here."""
+        address = (url or "").strip().split("#", 1)[0].split("?", 1)[0]
+        for pattern in self.post_url_patterns:
+            match = pattern.fullmatch(address)
+            if match:
+                return PostRef(
+                    network=self.network,
+                    url=address.rstrip("/"),
+                    author=match.group("author"),
+                    post_id=match.group("post_id"),
+                )
+        return None
+
+    def engage_actions_for(self, *, account: ConnectedAccount | None) -> tuple[str, ...]:
+        """The engage actions this account may make through the API (none without an account)."""
+        if account is None or not account.can_publish:
+            return ()
+        return self.engage_actions
+
+    def engage(self, *, account: ConnectedAccount, post_url: str, action: str, idempotency_key: str = "") -> str:
+        """Like or repost someone's post with the account; returns the network's id for the like or repost.
+
+        Safe to repeat with the same `idempotency_key` (the caller claims it before calling). Raises the
+        typed errors; Permanent when the network cannot find the post or does not take this action.
+        """
+        raise Permanent(f"{self.label} does not take likes or reposts through the API.")
 
     # allauth ------------------------------------------------------------------------
     def account_fields_from_allauth(self, *, social: Any, token: Any) -> dict[str, Any]:

@@ -126,6 +126,15 @@ class BlueskyProvider(Provider):
     # An uploaded blob that no record references is removed by the PDS after a while: reuse it briefly.
     media_reuse_window = dt.timedelta(minutes=30)
     can_reconcile = True  # getRecord under the share's record key
+    # The web app's address: https://bsky.app/profile/<handle or DID>/post/<record key (a TID)>.
+    post_url_patterns = (
+        re.compile(
+            r"https://bsky\.app/profile/(?P<author>did:(?:plc|web):[A-Za-z0-9.:%-]+|[A-Za-z0-9.-]+\.[A-Za-z]{2,})"
+            r"/post/(?P<post_id>[a-z2-7]{13})/?"
+        ),
+    )
+    post_url_example = "https://bsky.app/profile/yourname.bsky.social/post/3lbxyz2abcd2k"
+    engage_actions = ("like", "repost")
 
     def is_configured(self) -> bool:
         return True  # app passwords need no client registration
@@ -382,6 +391,73 @@ class BlueskyProvider(Provider):
             if uri not in seen:
                 result[uri] = POST_DELETED
         return result
+
+    # Engaging with a colleague's post ------------------------------------------------
+    ENGAGE_COLLECTIONS = {"like": "app.bsky.feed.like", "repost": "app.bsky.feed.repost"}
+
+    def engage(self, *, account, post_url: str, action: str, idempotency_key: str = "") -> str:
+        """Like or repost: a createRecord of app.bsky.feed.like / app.bsky.feed.repost whose subject is the
+        post's uri and cid (from getPosts on the AppView). Returns the like's or repost's at:// URI.
+
+        A PDS accepts any number of likes of one post, so a repeat is stopped by the record key: the
+        caller's `idempotency_key` (a TID) names the record, and after a refusal, 5xx or lost answer
+        the record is looked up under it (getRecord) before anything else.
+        """
+        collection = self.ENGAGE_COLLECTIONS.get(action)
+        ref = self.parse_post_url(post_url)
+        if collection is None or ref is None:
+            raise Permanent("That is not a Bluesky post address, or not something Bluesky can do.")
+        did = ref.author if ref.author.startswith("did:") else self.resolve_handle(handle=ref.author)
+        subject = self._post_subject(f"at://{did}/app.bsky.feed.post/{ref.post_id}")
+        record = {
+            "$type": collection,
+            "subject": subject,
+            "createdAt": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        }
+        payload: dict = {"repo": account.external_id, "collection": collection, "record": record}
+        if idempotency_key:
+            payload["rkey"] = idempotency_key
+        try:
+            response = self.send_create(
+                "POST",
+                f"{account.service_url}/xrpc/com.atproto.repo.createRecord",
+                json=payload,
+                headers={"Authorization": f"Bearer {account.access_token}"},
+            )
+            body = self.json(response, creates=True)
+            if not isinstance(body, dict) or not isinstance(body.get("uri"), str):
+                raise OutcomeUnknown("Bluesky accepted the record but returned no URI.")
+        except (OutcomeUnknown, Permanent) as exc:
+            existing = self._find_record(account=account, collection=collection, rkey=idempotency_key)
+            if existing:
+                return existing
+            raise exc from None
+        return body["uri"]
+
+    def _post_subject(self, uri: str) -> dict:
+        response = self.request(
+            "GET", f"{settings.BLUESKY_APPVIEW_URL}/xrpc/app.bsky.feed.getPosts", params=[("uris", uri)]
+        )
+        body = self.json(response)
+        posts = body.get("posts") if isinstance(body, dict) else None
+        for post in posts if isinstance(posts, list) else []:
+            if isinstance(post, dict) and post.get("uri") == uri and isinstance(post.get("cid"), str):
+                return {"uri": uri, "cid": post["cid"]}
+        raise Permanent("Bluesky could not find that post; it may have been deleted.")
+
+    def _find_record(self, *, account, collection: str, rkey: str) -> str:
+        if not rkey:
+            return ""
+        try:
+            response = self.request(
+                "GET",
+                f"{account.service_url}/xrpc/com.atproto.repo.getRecord",
+                params={"repo": account.external_id, "collection": collection, "rkey": rkey},
+            )
+            body = self.json(response)
+        except ProviderError:
+            return ""
+        return body["uri"] if isinstance(body, dict) and isinstance(body.get("uri"), str) else ""
 
     def intent_url(self, *, text: str, link: str, instance: str = "") -> str:
         full = text if link in text else f"{text.strip()}\n{link}"

@@ -110,6 +110,20 @@ class LinkedInProvider(Provider):
     metrics_window_seconds = 60 * 60  # LinkedIn publishes no limit: stay far below anything plausible
     metrics_requests_per_window = 100
     metrics_batch_size = 1
+    # A post's page: /posts/<author>_<words>-activity-<id>-<code> (the share menu's link) or the feed's
+    # /feed/update/urn:li:activity:<id> (also share and ugcPost URNs). LinkedIn's API cannot like or
+    # reshare for a member without partner access, so colleagues get the link.
+    post_url_patterns = (
+        re.compile(
+            r"https://(?:www\.)?linkedin\.com/posts/(?P<author>[A-Za-z0-9-]{3,100})_[^/]*?"
+            r"-(?:activity|share|ugcPost)-(?P<post_id>\d{15,20})-[A-Za-z0-9_-]{2,8}/?"
+        ),
+        re.compile(
+            r"https://(?:www\.)?linkedin\.com/feed/update/urn:li:(?P<author>activity|share|ugcPost)"
+            r":(?P<post_id>\d{15,20})/?"
+        ),
+    )
+    post_url_example = "https://www.linkedin.com/posts/yourname_topic-activity-7265012345678901234-AbCd"
     metrics_requests_per_post = len(METRIC_QUERY_TYPES)  # one analytics request per metric
     served_by_generic_copy = False
     # Members may post about 150 times a day; stay well below.

@@ -6,6 +6,7 @@ Every call is billed, which is why direct posting is behind X_DIRECT_POSTING.
 """
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from urllib.parse import quote, urlencode
 
@@ -56,6 +57,14 @@ class XProvider(Provider):
     metrics_window_seconds = 15 * 60  # app-auth tweet lookup: 450 requests per 15 minutes
     metrics_requests_per_window = 300
     metrics_batch_size = 100  # GET /2/tweets?ids=… takes up to 100 ids
+    # x.com or the old twitter.com (www. and mobile. too); handles are 1 to 15 letters, digits or _.
+    # Likes and reposts for a member need paid API access: colleagues get the link.
+    post_url_patterns = (
+        re.compile(
+            r"https://(?:www\.|mobile\.)?(?:x|twitter)\.com/(?P<author>[A-Za-z0-9_]{1,15})/status/(?P<post_id>\d{1,20})/?"
+        ),
+    )
+    post_url_example = "https://x.com/yourname/status/1861234567890123456"
     served_by_generic_copy = False
     # POST /2/tweets: 100 requests per 15 minutes per user (and 10,000 per 24 hours per app).
     publish_window_seconds = 15 * 60

@@ -22,7 +22,7 @@ from ..models import ConnectedAccount, MastodonApp
 from ..providers import AuthExpired, Permanent, ProviderError, get_provider
 from ..providers.base import providers
 from ..providers.bluesky import ACCESS_LIFETIME, BlueskyProvider, normalise_handle
-from ..providers.mastodon import MastodonProvider
+from ..providers.mastodon import SCOPES, MastodonProvider
 
 logger = logging.getLogger(__name__)
 
@@ -284,6 +284,7 @@ def mastodon_connect_finish(*, user, pending: dict | None, state: str, code: str
         refresh_token="",
         token_expires_at=None,
         refreshable=False,
+        scopes=SCOPES,
     )
 
 

@@ -53,6 +53,20 @@ def share_text_build(*, post: SuggestedPost, network: str, text: str | None, lin
     return full
 
 
+PERSONAL_LINE_NUDGE = (
+    "Add a line of your own: why it matters to you, what you worked on. Posts in people's own words "
+    "reach further than the same copy from many colleagues. Or share it as suggested."
+)
+
+
+def share_text_is_personal(*, post: SuggestedPost, network: str, text: str | None) -> bool:
+    """Whether the person changed the suggested text (more than spacing). None: the suggestion as it is."""
+    if text is None:
+        return False
+    initial = share_initial_text(post=post, network=network)
+    return " ".join(text.split()) != " ".join(initial.split())
+
+
 def share_image(*, post: SuggestedPost, network: str) -> ImageUpload | None:
     """The post's image as the rendition that fits `network` (JPEG, re-encoded: no EXIF), or None.
 
@@ -136,12 +150,16 @@ def share_direct_create(
     include_image: bool = True,
     now: dt.datetime | None = None,
     source: str = "",
+    ask_for_personal_line: bool = False,
 ) -> Share:
     """Record a direct share and enqueue its publishing (on commit). Nothing is sent here.
 
     Raises ValidationError (storing nothing) for a post the user may not share, a network
     without a usable account, text over the limit or without the disclaimer, an image the
     network cannot take, a schedule time in the past, or a second live share of the same post.
+    With `ask_for_personal_line` (the share page, until the person chooses to skip), an editable
+    post's text left as suggested is refused with the nudge (code "unpersonalised"). The share
+    records whether its text was personalised.
     """
     now = now or timezone.now()
     _shareable_post(user=user, post=post)
@@ -155,6 +173,9 @@ def share_direct_create(
         raise ValidationError({"scheduled_for": "The schedule time is in the past; pick a time from now on."})
     if scheduled_for is not None and post.expires_at and scheduled_for >= post.expires_at:
         raise ValidationError({"scheduled_for": "The post expires before that time; pick an earlier time."})
+    personalised = share_text_is_personal(post=post, network=network, text=text)
+    if ask_for_personal_line and post.employees_may_edit and not personalised:
+        raise ValidationError({"text": ValidationError(PERSONAL_LINE_NUDGE, code="unpersonalised")})
     link = link_get_or_create(user=user, post=post, network=network)
     full = share_text_build(post=post, network=network, text=text, link=link.short_url)
     with_image = bool(include_image and post.image)
@@ -172,6 +193,7 @@ def share_direct_create(
                 status=Share.Status.SCHEDULED if scheduled_for else Share.Status.QUEUED,
                 text=full,
                 post_version=post.copy_version,
+                personalised=personalised,
                 with_image=with_image,
                 scheduled_for=scheduled_for,
                 idempotency_key=provider.new_idempotency_key(now=now),

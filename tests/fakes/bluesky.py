@@ -10,6 +10,7 @@ import regex
 from .base import FakeNetwork, bearer, json_response
 
 GRAPHEME = regex.compile(r"\X")
+ENGAGE_COLLECTIONS = ("app.bsky.feed.like", "app.bsky.feed.repost")
 TID = regex.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
 
 
@@ -119,8 +120,11 @@ class FakeBluesky(FakeNetwork):
             return denied
         body = request.get_json(silent=True) or {}
         record = body.get("record") or {}
-        if body.get("repo") != self.did or body.get("collection") != "app.bsky.feed.post":
+        collection = body.get("collection")
+        if body.get("repo") != self.did or collection not in ("app.bsky.feed.post", *ENGAGE_COLLECTIONS):
             return json_response({"error": "InvalidRequest", "message": "Invalid repo or collection"}, 400)
+        if collection in ENGAGE_COLLECTIONS:
+            return self._create_engagement(body, collection, record)
         if record.get("$type") != "app.bsky.feed.post" or "createdAt" not in record:
             return json_response({"error": "InvalidRequest", "message": "Record/$type must be app.bsky.feed.post"}, 400)
         text = record.get("text", "")
@@ -160,6 +164,33 @@ class FakeBluesky(FakeNetwork):
             return json_response({"error": "RecordNotFound", "message": f"Could not locate record: {uri}"}, 400)
         return json_response(self.records[uri])
 
+    def _create_engagement(self, body, collection, record):
+        """A like or repost: a strongRef subject (uri + cid of an existing post). The PDS, like the real one,
+        accepts any number of likes of the same post: only the record key stops a repeat."""
+        subject = record.get("subject") or {}
+        if record.get("$type") != collection or "createdAt" not in record:
+            return json_response({"error": "InvalidRequest", "message": f"Record/$type must be {collection}"}, 400)
+        if not isinstance(subject.get("uri"), str) or not isinstance(subject.get("cid"), str):
+            return json_response(
+                {"error": "InvalidRequest", "message": "Record/subject must have the property cid"}, 400
+            )
+        rkey = body.get("rkey") or f"3l{next(self.seq):011d}"
+        if body.get("rkey") and not TID.match(rkey):
+            return json_response({"error": "InvalidRequest", "message": "Invalid record key"}, 400)
+        uri = f"at://{self.did}/{collection}/{rkey}"
+        if uri in self.records:
+            status, error = self.record_exists_answer
+            message = "Internal Server Error" if status >= 500 else f"Record already exists: {uri}"
+            return json_response({"error": error, "message": message}, status)
+        self.records[uri] = {"uri": uri, "cid": "bafyrei" + secrets.token_hex(20), "value": record}
+        counts = self.post_counts.get(subject["uri"])
+        if counts is not None:
+            counts["likeCount" if collection.endswith("like") else "repostCount"] += 1
+        return json_response({"uri": uri, "cid": self.records[uri]["cid"], "validationStatus": "valid"})
+
+    def engagements(self, collection: str) -> list[dict]:
+        return [r["value"] for uri, r in self.records.items() if f"/{collection}/" in uri]
+
     @staticmethod
     def now() -> str:
         return dt.datetime.now(dt.UTC).isoformat()
@@ -187,7 +218,7 @@ class FakeBluesky(FakeNetwork):
                 posts.append(
                     {
                         "uri": uri,
-                        "cid": "bafyreib2rxk3rh6kzwq",
+                        "cid": "bafyreib2rxk3rh6kzwqcodrasxqyb3vjrdk2ioeoe6tabu3dk3n6tgyg7e",
                         "author": {"did": did, "handle": "alice.bsky.social", "displayName": "Alice"},
                         "record": {
                             "$type": "app.bsky.feed.post",

@@ -29,6 +29,9 @@ class FakeMastodon(FakeNetwork):
         ("GET", r"/api/v1/media/(?P<media_id>\d+)", "media_get"),
         ("POST", r"/api/v1/statuses", "statuses"),
         ("GET", r"/api/v1/statuses/(?P<status_id>\d+)", "status_get"),
+        ("GET", r"/api/v2/search", "search"),
+        ("POST", r"/api/v1/statuses/(?P<status_id>\d+)/favourite", "favourite"),
+        ("POST", r"/api/v1/statuses/(?P<status_id>\d+)/reblog", "reblog"),
     ]
 
     def __init__(self, server, *, pkce: bool = True, media_processing_polls: int = 0) -> None:
@@ -44,6 +47,9 @@ class FakeMastodon(FakeNetwork):
         self.ids = itertools.count(110_000_000_000_000_001)
         self.counts: dict[str, dict] = {}  # engagement of statuses made elsewhere (metrics tests)
         self.lookups: list[str] = []
+        self.remote: dict[str, dict] = {}  # statuses of other instances, by URL, that search can resolve
+        self.favourites: set[tuple[str, str]] = set()  # (token, status id)
+        self.reblogs: dict[tuple[str, str], dict] = {}
         self.account = {"id": "109876", "username": "alice", "acct": "alice", "url": f"http://{self.instance}/@alice"}
         super().__init__(server)
 
@@ -230,3 +236,71 @@ class FakeMastodon(FakeNetwork):
 
     def status_metrics(self, status_id: str, *, favourites=0, reblogs=0, replies=0) -> None:
         self.counts[status_id] = {"favourites_count": favourites, "reblogs_count": reblogs, "replies_count": replies}
+
+    # Engaging with someone's status ----------------------------------------------------
+    def remote_status(self, url: str, *, private: bool = False) -> str:
+        """A status on another instance that this one can fetch by its URL; returns its local id here."""
+        status_id = str(next(self.ids))
+        self.remote[url] = {
+            "id": status_id,
+            "created_at": "2026-11-25T09:00:00.000Z",
+            "uri": url.replace("/@", "/users/").rsplit("/", 1)[0] + "/statuses/" + url.rsplit("/", 1)[-1],
+            "url": url,
+            "visibility": "private" if private else "public",
+            "content": "<p>We just opened our Lisbon office!</p>",
+            "account": {"id": "55", "username": "bob", "acct": "bob@social.example"},
+            "favourites_count": 0,
+            "reblogs_count": 0,
+            "favourited": False,
+            "reblogged": False,
+        }
+        return status_id
+
+    def route_search(self, request):
+        # Mastodon shows statuses to signed-in people only, and resolves a remote URL only with resolve=true.
+        if denied := self._authorised(request):
+            return denied
+        q = request.args.get("q", "")
+        status = self.remote.get(q)
+        found = []
+        if status and request.args.get("resolve") == "true" and status["visibility"] == "public":
+            found = [status]
+        return json_response({"accounts": [], "statuses": found, "hashtags": []})
+
+    def _status_by_id(self, status_id):
+        return next((s for s in self.remote.values() if s["id"] == status_id), None)
+
+    def route_favourite(self, request, status_id):
+        if denied := self._authorised(request):
+            return denied
+        granted = self.tokens[bearer(request)]["scope"].split()
+        if "write" not in granted and "write:favourites" not in granted:
+            return json_response({"error": "This action is outside the authorized scopes"}, 403)
+        status = self._status_by_id(status_id)
+        if status is None:
+            return json_response({"error": "Record not found"}, 404)
+        key = (bearer(request), status_id)
+        if key not in self.favourites:  # favouriting twice answers the status, counted once
+            self.favourites.add(key)
+            status["favourites_count"] += 1
+        return json_response({**status, "favourited": True})
+
+    def route_reblog(self, request, status_id):
+        if denied := self._authorised(request):
+            return denied
+        status = self._status_by_id(status_id)
+        if status is None:
+            return json_response({"error": "Record not found"}, 404)
+        key = (bearer(request), status_id)
+        if key not in self.reblogs:  # a second boost answers the first one
+            status["reblogs_count"] += 1
+            self.reblogs[key] = {
+                "id": str(next(self.ids)),
+                "reblog": {**status, "reblogged": True},
+                "account": self.account,
+                "content": "",
+            }
+        return json_response(self.reblogs[key])
+
+    def grant_scopes(self, token: str, scope: str) -> None:
+        self.tokens[token] = {"scope": scope}

@@ -106,6 +106,7 @@ def test_schedule_time_is_read_in_the_employees_time_zone(client, employee, mast
         reverse("networks:share", args=[post.pk, "mastodon"]),
         {
             "action": "schedule",
+            "skip_personal_line": "on",
             "scheduled_for": local.strftime("%Y-%m-%dT%H:%M"),
             "text": "Our new release is out. 🎉\n\n#employee",
         },

@@ -86,7 +86,13 @@ def test_share_now_publishes_with_image_after_media_processing(
     url = reverse("networks:share", args=[post_with_image.pk, "mastodon"])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            url, {"action": "now", "text": "Our new release is out. 🎉\n\n#employee", "include_image": "on"}
+            url,
+            {
+                "action": "now",
+                "text": "Our new release is out. 🎉\n\n#employee",
+                "include_image": "on",
+                "skip_personal_line": "on",
+            },
         )
     assert response.status_code == 302, response.content.decode()[:2000]
     share = Share.objects.get(user=employee)
@@ -169,6 +175,7 @@ def test_scheduled_share_is_published_at_its_time(client, employee, mastodon, po
         reverse("networks:share", args=[post.pk, "mastodon"]),
         {
             "action": "schedule",
+            "skip_personal_line": "on",
             "scheduled_for": when.strftime("%Y-%m-%dT%H:%M"),
             "text": "Our new release is out. 🎉\n\n#employee",
         },
