@@ -25,6 +25,7 @@ ADMIN_APPS = (
     "leaderboard",
     "digest",
     "dashboard",
+    "programme",
     "django_celery_beat",
     "account",
     "socialaccount",
@@ -55,6 +56,17 @@ CONTENT_MANAGER_PERMISSIONS = (
     "accounts.view_user",
     "analytics.view_click",
     "digest.view_digestsend",
+    # The programme: challenges, surveys, guidelines, tips and the spotlight's headline.
+    *(
+        f"programme.{verb}_{model}"
+        for model in ("challenge", "survey", "surveyquestion", "guidelinespage", "storytip")
+        for verb in ("add", "change", "delete", "view")
+    ),
+    "programme.change_spotlight",
+    "programme.view_spotlight",
+    "programme.view_challengeresult",
+    "programme.view_surveyinvite",
+    "programme.view_surveyresponse",
 )
 
 

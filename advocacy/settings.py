@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "networks",
     "analytics",
     "leaderboard",
+    "programme",
     # Composition apps: pages and jobs that gather from the domain apps above
     "dashboard",
     "demo",

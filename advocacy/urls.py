@@ -27,6 +27,7 @@ urlpatterns = [
     path("leaderboard/", include("leaderboard.urls")),
     path("analytics/", include("analytics.urls")),
     path("digest/", include("digest.urls")),
+    path("", include("programme.urls")),
 ]
 
 

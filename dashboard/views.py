@@ -27,6 +27,7 @@ from campaigns.models import Campaign, GoalMetric, SuggestedPost
 from campaigns.selectors import posts_for_today
 from leaderboard.selectors import post_stats_for_posts
 from networks.selectors import share_options_for_posts
+from programme.selectors import survey_results, today_news
 
 from . import charts, selectors
 from .forms import PeriodForm, ProgrammeForm
@@ -461,6 +462,7 @@ def programme_campaign(request: HttpRequest, campaign_id: int) -> HttpResponseBa
         ),
         "tables": tables,
         "has_activity": bool(current["shares"] or current["unique_clicks"]),
+        "survey_results": survey_results(campaign=campaign, viewer=request.user),
     }
     return _export_or_render(request, "dashboard/campaign.html", context, prefix=f"campaign-{campaign.pk}")
 
@@ -545,6 +547,7 @@ def today(request: HttpRequest) -> HttpResponse:
         "post_stats": post_stats_for_posts(user=request.user, posts=posts),
         "share_options": share_options_for_posts(user=request.user, posts=posts),
         "is_programme_staff": selectors.is_programme_staff(request.user),
+        "programme": today_news(user=request.user),
     }
     return render(request, "dashboard/today.html", context)
 

@@ -116,7 +116,7 @@ def _shareable_post(*, user, post: SuggestedPost) -> None:
     if pending is not None:
         raise ValidationError(
             f"Please read and acknowledge the social media policy (version {pending.version}) before you share: "
-            "open “Social media policy” from the menu or your settings."
+            "open it from the Guidelines page or from My settings."
         )
     if not posts_for_today(user=user).filter(pk=post.pk).exists():
         raise ValidationError("This post is not available to share (it may have expired or been withdrawn).")
