@@ -103,7 +103,11 @@ def test_postgresql_restarting_between_claim_and_result_ends_published_once(
 
         db = connections["default"].settings_dict
         with psycopg.connect(
-            dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"],
+            dbname=db["NAME"],
+            user=db["USER"],
+            password=db["PASSWORD"],
+            host=db["HOST"],
+            port=db["PORT"],
             autocommit=True,
         ) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", [pid])
