@@ -15,6 +15,7 @@ from .activity import activity_seed
 from .content import campaigns_seed, posts_seed, topics_seed
 from .data import content, organisation
 from .people import demo_logins, organisation_seed, people_seed, staff_users
+from .programme import programme_seed
 from .result import ProgressCallback, SeedResult, progress_none
 
 
@@ -40,6 +41,7 @@ def seed_demo(
     posts_seed(campaigns=campaigns, topics=topics, staff=staff, now=now, result=result, progress=progress)
     if activity:
         activity_seed(now=now, result=result, progress=progress)
+    programme_seed(now=now, result=result)
     result.logins = demo_logins()
     return result
 

@@ -324,14 +324,15 @@ class QuestionResult:
 @dataclass
 class SurveyResults:
     survey: Survey
-    invited: int
+    audience: int  # the people the campaign was aimed at: the response rate's base
+    invited: int  # invitations emailed
     responded: int
     questions: list[QuestionResult]
     free_text_shown: bool
 
     @property
     def response_rate(self) -> int | None:
-        return round(100 * self.responded / self.invited) if self.invited else None
+        return round(100 * self.responded / self.audience) if self.audience else None
 
 
 def survey_results(*, campaign: Campaign, viewer) -> SurveyResults | None:
@@ -367,7 +368,8 @@ def survey_results(*, campaign: Campaign, viewer) -> SurveyResults | None:
         results.append(r)
     return SurveyResults(
         survey=survey,
-        invited=max(invited, responded),
+        audience=max(survey_audience(campaign=campaign).count(), responded),
+        invited=invited,
         responded=responded,
         questions=results,
         free_text_shown=show_text,

@@ -8,7 +8,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Team
+from accounts.models import Team, User
 from programme import services
 from programme.models import Survey, SurveyAnswer, SurveyAnswerSet, SurveyInvite, SurveyQuestion, SurveyResponse
 from programme.selectors import survey_results
@@ -153,9 +153,12 @@ def test_results_sit_on_the_campaign_page_with_the_response_rate(client, content
     services.survey_answer(survey=survey, user=people[1], data=_answers(survey, scale="3", text="Shorter posts"))
     client.force_login(content_manager)
     page = client.get(reverse("programme_campaign", args=[campaign.pk])).content.decode()
+    audience = User.objects.filter(is_active=True).count()
     invited = SurveyInvite.objects.filter(status="sent").count()
-    assert f"2 of {invited} invited answered" in page
-    assert f"response rate {round(200 / invited)}%" in page
+    assert invited == audience
+    assert f"<strong>2</strong> of {audience} people in the audience answered" in page
+    assert f"response rate <strong>{round(200 / audience)}%</strong>" in page
+    assert f"{invited} invitations emailed" in page
     assert "average 4.0 of 5" in page
     assert "Shorter posts" in page  # content managers read free text
 
