@@ -150,10 +150,10 @@ def challenge_entrants(
         names: dict[int, str] = {}
         for uid, score in scores.items():
             p = profiles.get(uid)
-            if p is None or p.leaderboard_excluded or p.team_id is None:
+            if p is None or p.leaderboard_excluded or p.team is None:
                 continue
-            totals[p.team_id] += score
-            names[p.team_id] = p.team.name
+            totals[p.team.pk] += score
+            names[p.team.pk] = p.team.name
         entrants = [Entrant(key=tid, label=names[tid], score=s, team_id=tid) for tid, s in totals.items() if s > 0]
     else:
         entrants = []
@@ -206,7 +206,7 @@ def challenge_standing(*, challenge: Challenge, viewer=None, now: dt.datetime | 
 
 def challenge_visible_to(*, challenge: Challenge, user) -> bool:
     """A campaign challenge is for that campaign's audience; a topic challenge is for everyone."""
-    if challenge.campaign_id is None:
+    if challenge.campaign is None:
         return True
     return campaign_targets(challenge.campaign, profile_get(user=user))
 
@@ -354,13 +354,13 @@ def survey_results(*, campaign: Campaign, viewer) -> SurveyResults | None:
             values = [a.scale for a in given if a.scale is not None]
             r.answered = len(values)
             r.average = round(sum(values) / len(values), 1) if values else None
-            tally = Counter(values)
-            r.counts = [(str(v), tally.get(v, 0)) for v in range(1, 6)]
+            scale_tally = Counter(values)
+            r.counts = [(str(v), scale_tally.get(v, 0)) for v in range(1, 6)]
         elif q.kind == QuestionKind.CHOICE:
             picked = [a.choice for a in given if a.choice]
             r.answered = len(picked)
-            tally = Counter(picked)
-            r.counts = [(option, tally.get(option, 0)) for option in q.options]
+            choice_tally = Counter(picked)
+            r.counts = [(option, choice_tally.get(option, 0)) for option in q.options]
         else:
             texts = [a.text for a in given if a.text.strip()]
             r.answered = len(texts)

@@ -76,7 +76,7 @@ def challenge_freeze(*, challenge_id: int, now: dt.datetime | None = None) -> bo
                 ChallengeResult.objects.create(
                     challenge=challenge, rank=rank, team_id=entrant.team_id, score=entrant.score, is_winner=winner
                 )
-                if winner:
+                if winner and entrant.team_id is not None:
                     members = EmployeeProfile.objects.filter(team_id=entrant.team_id, leaderboard_excluded=False)
                     for user_id in members.values_list("user_id", flat=True):
                         badge_award(user_id=user_id, badge=Badge.CHALLENGE_WINNER, reference=reference, note=note)
