@@ -16,8 +16,9 @@ def test_the_demo_programme_is_alive(seed_output, db, client):
     assert policy.published_at is not None and PolicyAcknowledgement.objects.count() > 40
     running = challenges_running()
     assert {c.name for c in running} == {"Atlas 3.0 launch sprint", "Hiring hustle: team edition"}
-    ended = Challenge.objects.get(name="Customer stories week")
-    assert ended.frozen_at is not None
+    ended = Challenge.objects.get(name="Atlas launch: first days")
+    assert ended.frozen_at is not None and ended.results.filter(is_winner=True).count() >= 1
+    assert not ended.results.filter(rank__gt=3, is_winner=True).exists()
     survey = Survey.objects.get()
     assert survey.campaign.status == "ended" and survey.questions.count() == 4
     assert SurveyResponse.objects.filter(survey=survey).count() == 7
@@ -33,7 +34,9 @@ def test_the_demo_programme_is_alive(seed_output, db, client):
     assert f"/surveys/{survey.pk}/" in today
     assert "Spotlight of the week" in today
     assert "social media policy (version 1)" in today
-    assert "Live standing" in client.get(reverse("programme:challenge", args=[running[0].pk])).content.decode()
+    atlas = next(c for c in running if c.name == "Atlas 3.0 launch sprint")
+    standing = client.get(reverse("programme:challenge", args=[atlas.pk])).content.decode()
+    assert "Live standing" in standing and "No scores yet" not in standing
     assert "Final results" in client.get(reverse("programme:challenge", args=[ended.pk])).content.decode()
     assert "See the post on" in client.get(reverse("programme:stories")).content.decode()
     manager = next(email for who, email in demo_logins() if who.startswith("Content manager"))
