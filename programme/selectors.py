@@ -571,3 +571,68 @@ def digest_news(*, profiles: list[EmployeeProfile], now: dt.datetime) -> dict[in
         mine = [c for c in running if c.campaign is None or campaign_targets(c.campaign, p)]
         news[p.user_id] = ProgrammeNews(challenges=mine, spotlight=spotlight, nudge=nudges.get(p.user_id, ""))
     return news
+
+
+# --- News for the chat channels (read by the chat app on `challenge_finished` / `spotlight_published`) -
+
+
+@dataclass
+class ChatNews:
+    kind: str  # "challenge_result" or "spotlight"
+    source_key: str  # unique per piece of news: queue it once per channel
+    title: str
+    text: str
+    url: str  # a path on this site
+    team_ids: list[int] = field(default_factory=list)  # empty: every channel; else those teams' channels
+
+
+def challenge_result_news(*, challenge_id: int) -> ChatNews | None:
+    """A frozen challenge's winners as one chat line (None until it is frozen or when it is gone)."""
+    from django.urls import reverse
+
+    challenge = Challenge.objects.filter(pk=challenge_id, frozen_at__isnull=False).select_related("campaign").first()
+    if challenge is None:
+        return None
+    winners = [r.label for r in challenge_standing(challenge=challenge).rows if r.is_winner]
+    text = f"Congratulations to {', '.join(winners)}!" if winners else "It ended without a score this time."
+    if challenge.prize and winners:
+        text += f" Prize: {challenge.prize}."
+    team_ids = []
+    if challenge.campaign is not None:
+        team_ids = [t.pk for t in challenge.campaign.audience_teams.all()]
+    return ChatNews(
+        kind="challenge_result",
+        source_key=f"challenge:{challenge.pk}",
+        title=f"Challenge results: {challenge.name}",
+        text=text,
+        url=reverse("programme:challenge", args=[challenge.pk]),
+        team_ids=team_ids,
+    )
+
+
+def spotlight_news(*, spotlight_id: int) -> ChatNews | None:
+    """The week's spotlight as one chat line: the top stories and the advocates we thank (never the least)."""
+    from django.urls import reverse
+
+    spotlight = Spotlight.objects.filter(pk=spotlight_id).first()
+    if spotlight is None:
+        return None
+    items = list(spotlight.items.select_related("post", "user"))
+    stories = [f"“{i.post.title}”" for i in items if i.kind == SpotlightItem.Kind.STORY and i.post is not None]
+    people = [
+        i.user.display_name
+        for i in items
+        if i.kind == SpotlightItem.Kind.ADVOCATE and i.user is not None and i.user.erased_at is None
+    ]
+    parts = []
+    if stories:
+        parts.append(f"Top stories: {', '.join(stories)}.")
+    if people:
+        parts.append(f"Thank you, {', '.join(people)}!")
+    return ChatNews(
+        kind="spotlight",
+        source_key=f"spotlight:{spotlight.week_start.isoformat()}",
+        title=spotlight.headline or "Spotlight of the week",
+        text=" ".join(parts),
+        url=reverse("programme:stories"),
+    )

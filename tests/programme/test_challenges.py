@@ -282,3 +282,22 @@ def test_a_frozen_challenge_cannot_be_changed_in_the_admin(client, content_manag
     client.force_login(content_manager)
     page = client.get(reverse("admin:programme_challenge_change", args=[ch.pk])).content.decode()
     assert 'name="name"' not in page  # read-only once frozen
+
+
+def test_chat_reads_a_frozen_challenge_as_one_line_for_its_audience_teams():
+    from programme.selectors import challenge_result_news
+
+    sales = Team.objects.create(name="Sales")
+    campaign = CampaignFactory()
+    campaign.audience_teams.add(sales)
+    post = SuggestedPostFactory(campaign=campaign)
+    ada = person("ada@example.com", team=sales)
+    ch = challenge(campaign, prize="Lunch")
+    shared(ada, post)
+    assert challenge_result_news(challenge_id=ch.pk) is None  # not frozen yet
+    with time_machine.travel(ch.ends_at + dt.timedelta(minutes=5), tick=False):
+        services.challenges_freeze_due()
+    news = challenge_result_news(challenge_id=ch.pk)
+    assert news.title == "Challenge results: Spring sprint"
+    assert news.text == "Congratulations to Ada Test! Prize: Lunch."
+    assert news.team_ids == [sales.pk] and news.source_key == f"challenge:{ch.pk}"

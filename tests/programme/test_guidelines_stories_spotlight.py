@@ -187,3 +187,14 @@ def test_content_managers_add_a_headline_but_never_pick_by_hand(client, content_
     assert response.status_code == 302
     spotlight.refresh_from_db()
     assert spotlight.headline == "What a week!"
+
+
+def test_chat_reads_the_spotlight_as_one_line():
+    from programme.selectors import spotlight_news
+
+    people, _ = _last_week_activity()
+    with time_machine.travel(MONDAY, tick=False):
+        spotlight = services.spotlight_publish()
+    news = spotlight_news(spotlight_id=spotlight.pk)
+    assert news.source_key == "spotlight:2026-06-08" and news.url == reverse("programme:stories")
+    assert "“Story 0”" in news.text and people[0].display_name in news.text
