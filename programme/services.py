@@ -237,7 +237,9 @@ def spotlight_publish(*, now: dt.datetime | None = None) -> Spotlight | None:
     last_week = this_week - dt.timedelta(days=7)
     since, until = week_bounds(last_week)
     stories = selectors.top_posts_by_clicks(since=since, until=until, limit=SPOTLIGHT_STORIES)
-    advocates = [s for s in leaderboard_top(period=Period.WEEK, limit=SPOTLIGHT_ADVOCATES, now=since) if s.points > 0]
+    # The SQL board: a weekly job reads the totals themselves, not the Redis copy that follows them after commit.
+    board = leaderboard_top(period=Period.WEEK, limit=SPOTLIGHT_ADVOCATES, now=since, backend="sql")
+    advocates = [s for s in board if s.points > 0]
     if not stories and not advocates:
         return None
     try:
