@@ -1,11 +1,14 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from .models import EmployeeProfile, Location, Team, User
-from .selectors import user_data_export
-from .services import employee_joined_announce, profile_changed, user_erase
+from .models import EmployeeProfile, Location, PolicyAcknowledgement, PolicyDocument, Team, User
+from .selectors import policy_unacknowledged, user_data_export
+from .services import employee_joined_announce, policy_publish, profile_changed, user_erase
 from .views import export_response
 
 
@@ -19,6 +22,7 @@ class EmployeeProfileInline(admin.StackedInline):
         ("language", "time_zone"),
         ("digest_opt_in", "digest_hour"),
         ("leaderboard_opt_out", "leaderboard_excluded"),
+        "stories_consent",
     ]
 
 
@@ -117,3 +121,68 @@ class TeamAdmin(admin.ModelAdmin):
 class LocationAdmin(admin.ModelAdmin):
     list_display = ["name", "time_zone"]
     search_fields = ["name"]
+
+
+NOT_ACKNOWLEDGED_SHOWN = 200
+
+
+@admin.register(PolicyDocument)
+class PolicyDocumentAdmin(admin.ModelAdmin):
+    """Versions of the social media policy. A published text is locked: changes are a new version."""
+
+    list_display = ["version", "title", "published_at", "acknowledged", "not_acknowledged_count"]
+    search_fields = ["title", "body"]
+    actions = ["publish"]
+    readonly_fields = ["published_at", "not_acknowledged"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(ack_count=Count("acknowledgements"))
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return ["version", "title", "body", "published_at", "not_acknowledged"]
+        return self.readonly_fields
+
+    @admin.display(description="acknowledged")
+    def acknowledged(self, obj: PolicyDocument) -> int:
+        return getattr(obj, "ack_count", 0)
+
+    @admin.display(description="not yet")
+    def not_acknowledged_count(self, obj: PolicyDocument) -> str:
+        return str(policy_unacknowledged(document=obj).count()) if obj.is_published else "—"
+
+    @admin.display(description="who has not acknowledged")
+    def not_acknowledged(self, obj: PolicyDocument) -> str:
+        if obj is None or not obj.is_published:
+            return "Publish this version first."
+        people = list(policy_unacknowledged(document=obj)[: NOT_ACKNOWLEDGED_SHOWN + 1])
+        if not people:
+            return "Everyone has acknowledged this version."
+        listed = format_html_join(", ", "{}", ((p.email,) for p in people[:NOT_ACKNOWLEDGED_SHOWN]))
+        more = " …" if len(people) > NOT_ACKNOWLEDGED_SHOWN else ""
+        return format_html("{} people: {}{}", policy_unacknowledged(document=obj).count(), listed, more)
+
+    @admin.action(description="Publish (everyone acknowledges it before their next share)", permissions=["change"])
+    def publish(self, request, queryset):
+        for document in queryset.order_by("version"):
+            try:
+                policy_publish(document=document)
+            except ValidationError as exc:
+                messages.error(request, f"Version {document.version}: {' '.join(exc.messages)}")
+            else:
+                messages.success(request, f"Version {document.version} is published.")
+
+
+@admin.register(PolicyAcknowledgement)
+class PolicyAcknowledgementAdmin(admin.ModelAdmin):
+    list_display = ["user", "document", "acknowledged_at"]
+    list_filter = ["document"]
+    list_select_related = ["user", "document"]
+    search_fields = ["user__email"]
+    date_hierarchy = "acknowledged_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -20,6 +20,7 @@ class ProfileSettingsForm(forms.ModelForm):
             "digest_hour",
             "approval_emails_opt_in",
             "leaderboard_opt_out",
+            "stories_consent",
         ]
 
     def __init__(self, *args, **kwargs):

@@ -165,6 +165,11 @@ class EmployeeProfile(models.Model):
     leaderboard_excluded = models.BooleanField(
         "excluded from leaderboards", default=False, help_text="Set by admins, e.g. for the comms team."
     )
+    stories_consent = models.BooleanField(
+        "show my best shares as examples",
+        default=False,
+        help_text="Colleagues may see my best-performing shares, with my name, in the storytelling corner.",
+    )
 
     class Meta:
         constraints = [
@@ -182,3 +187,40 @@ class EmployeeProfile(models.Model):
     def email_undeliverable(self, email: str) -> bool:
         """Did `email` (the person's current address) bounce permanently?"""
         return bool(self.undeliverable_email) and self.undeliverable_email.lower() == email.lower()
+
+
+class PolicyDocument(models.Model):
+    """One version of the organisation's social media policy. Once published its text never changes:
+    a new text is a new version, which everyone acknowledges again before their next share."""
+
+    version = models.PositiveIntegerField(unique=True, help_text="1, 2, 3…: a new text is a new version.")
+    title = models.CharField(max_length=200, default="Social media policy")
+    body = models.TextField(help_text="Markdown: **bold**, lists, links, ## headings. Raw HTML is shown as text.")
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.CheckConstraint(condition=models.Q(version__gte=1), name="policy_version_from_1")]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class PolicyAcknowledgement(models.Model):
+    """That a person read and accepted one version of the policy, and when."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="policy_acknowledgements")
+    document = models.ForeignKey(PolicyDocument, on_delete=models.PROTECT, related_name="acknowledgements")
+    acknowledged_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-acknowledged_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "document"], name="one_acknowledgement_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.user} acknowledged v{self.document.version}"

@@ -28,6 +28,7 @@ ADMIN_APPS = (
     "dashboard",
     "chat",
     "webhooks",
+    "programme",
     "django_celery_beat",
     "account",
     "socialaccount",
@@ -70,6 +71,17 @@ CONTENT_MANAGER_PERMISSIONS = (
     "community.view_amplifyrequest",
     "community.change_amplifyrequest",
     "community.view_engagement",
+    # The programme: challenges, surveys, guidelines, tips and the spotlight's headline.
+    *(
+        f"programme.{verb}_{model}"
+        for model in ("challenge", "survey", "surveyquestion", "guidelinespage", "storytip")
+        for verb in ("add", "change", "delete", "view")
+    ),
+    "programme.change_spotlight",
+    "programme.view_spotlight",
+    "programme.view_challengeresult",
+    "programme.view_surveyinvite",
+    "programme.view_surveyresponse",
 )
 
 

@@ -1,8 +1,9 @@
 """Reads about people."""
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import EmployeeProfile, User
+from .models import EmployeeProfile, PolicyAcknowledgement, PolicyDocument, User
 from .signals import personal_data_export
 
 
@@ -37,7 +38,12 @@ def user_data_export(*, user: User) -> dict:
             "digest_hour": profile.digest_hour,
             "leaderboard_opt_out": profile.leaderboard_opt_out,
             "leaderboard_excluded": profile.leaderboard_excluded,
+            "stories_consent": profile.stories_consent,
         }
+    data["policy_acknowledgements"] = [
+        {"version": a.document.version, "acknowledged_at": a.acknowledged_at.isoformat()}
+        for a in PolicyAcknowledgement.objects.filter(user=user).select_related("document").order_by("acknowledged_at")
+    ]
     from allauth.account.models import EmailAddress
     from allauth.socialaccount.models import SocialAccount
 
@@ -52,3 +58,32 @@ def user_data_export(*, user: User) -> dict:
         if isinstance(sections, dict):
             data.update(sections)
     return data
+
+
+# --- The social media policy ---------------------------------------------------------------------------
+
+
+def policy_current() -> PolicyDocument | None:
+    """The policy in force: the highest published version (None while no policy is published)."""
+    return PolicyDocument.objects.filter(published_at__isnull=False).order_by("-version").first()
+
+
+def policy_pending_for(*, user) -> PolicyDocument | None:
+    """The policy version `user` must acknowledge before sharing, or None when there is nothing to do.
+
+    The sharing services call this, so every share path (the share page, the dialog, the digest, the API)
+    refuses until the current version is acknowledged.
+    """
+    current = policy_current()
+    if current is None or PolicyAcknowledgement.objects.filter(user=user, document=current).exists():
+        return None
+    return current
+
+
+def policy_unacknowledged(*, document: PolicyDocument) -> QuerySet[User]:
+    """Active, not erased people who have not acknowledged `document` yet."""
+    return (
+        User.objects.filter(is_active=True, erased_at__isnull=True)
+        .exclude(policy_acknowledgements__document=document)
+        .order_by("email")
+    )

@@ -1,11 +1,13 @@
 import logging
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import EmployeeProfile, Location, Team, User
+from .models import EmployeeProfile, Location, PolicyAcknowledgement, PolicyDocument, Team, User
 from .roles import EMPLOYEE, ROLES, STAFF_ROLES
+from .selectors import policy_current
 from .signals import board_membership_changed, employee_joined, personal_data_erase
 
 logger = logging.getLogger(__name__)
@@ -139,6 +141,7 @@ def user_erase(*, user: User) -> User:
             "digest_opt_in": False,
             "leaderboard_opt_out": True,
             "leaderboard_excluded": True,
+            "stories_consent": False,
         },
     )
     locked.groups.clear()
@@ -153,3 +156,40 @@ def user_erase(*, user: User) -> User:
     profile_changed(changed_fields={"team", "leaderboard_opt_out", "leaderboard_excluded"})
     user.refresh_from_db()
     return locked
+
+
+def policy_publish(*, document: PolicyDocument, now=None) -> PolicyDocument:
+    """Publish a policy version: from now on everyone acknowledges it before their next share.
+
+    Raises ValidationError for a version already published, empty text, or a version not above the
+    highest published one (people would be asked to accept an older text). Idempotent per document.
+    """
+    with transaction.atomic():
+        locked = PolicyDocument.objects.select_for_update().get(pk=document.pk)
+        if locked.published_at is not None:
+            raise ValidationError(f"Version {locked.version} is already published.")
+        if not locked.body.strip():
+            raise ValidationError("The policy has no text yet.")
+        newer = PolicyDocument.objects.filter(published_at__isnull=False, version__gte=locked.version).first()
+        if newer is not None:
+            raise ValidationError(
+                f"Version {newer.version} is already published: give this text a higher version number."
+            )
+        locked.published_at = now or timezone.now()
+        locked.save(update_fields=["published_at"])
+    document.published_at = locked.published_at
+    return locked
+
+
+def policy_acknowledge(*, user: User, document: PolicyDocument, now=None) -> PolicyAcknowledgement:
+    """Record that `user` accepted `document`, with the time. Idempotent: the first time is kept.
+
+    Raises ValidationError when `document` is not the version in force (a stale page after a new version).
+    """
+    current = policy_current()
+    if current is None or current.pk != document.pk:
+        raise ValidationError("This version of the policy has been replaced: please read the current one.")
+    ack, _ = PolicyAcknowledgement.objects.get_or_create(
+        user=user, document=document, defaults={"acknowledged_at": now or timezone.now()}
+    )
+    return ack

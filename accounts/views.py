@@ -1,13 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from infra.markdown import markdown_to_html
 
 from .forms import EraseConfirmForm, ProfileSettingsForm
-from .selectors import user_data_export
-from .services import profile_changed, profile_get, user_erase
+from .models import PolicyAcknowledgement, PolicyDocument
+from .selectors import policy_current, user_data_export
+from .services import policy_acknowledge, profile_changed, profile_get, user_erase
 
 
 @login_required
@@ -51,3 +57,46 @@ def my_erase(request: HttpRequest) -> HttpResponse:
         logout(request)
         return render(request, "accounts/erased.html")
     return render(request, "accounts/erase.html", {"form": form})
+
+
+def _safe_next(request: HttpRequest) -> str:
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}, require_https=False):
+        return wanted
+    return ""
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_policy(request: HttpRequest) -> HttpResponse:
+    """The social media policy in force; POST acknowledges it (once per version) and goes on to `next`."""
+    document = policy_current()
+    acknowledgement = None
+    errors: list[str] = []
+    if document is not None:
+        acknowledgement = PolicyAcknowledgement.objects.filter(user=request.user, document=document).first()
+    if request.method == "POST":
+        try:
+            version = int(request.POST.get("version", ""))
+            posted = PolicyDocument.objects.get(version=version, published_at__isnull=False)
+            policy_acknowledge(user=request.user, document=posted)
+        except (ValueError, PolicyDocument.DoesNotExist):
+            errors = ["That is not a published version of the policy."]
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, f"Thank you: you acknowledged version {posted.version} of the policy.")
+            return redirect(_safe_next(request) or "my_policy")
+    return render(
+        request,
+        "accounts/policy.html",
+        {
+            "document": document,
+            "body": markdown_to_html(document.body) if document else "",
+            "acknowledgement": acknowledgement,
+            "next": _safe_next(request),
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )

@@ -122,4 +122,20 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=50, hour=3),
         "options": {"expires": 6 * HOUR},
     },
+    # the programme: challenges, feedback surveys, the weekly spotlight
+    "programme: freeze ended challenges and award their winners": {
+        "task": "programme.tasks.challenges_freeze_due",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * MINUTE},
+    },
+    "programme: invite the audiences of ended campaigns to their survey": {
+        "task": "programme.tasks.survey_invites_send",
+        "schedule": crontab(minute=20),
+        "options": {"expires": 50 * MINUTE},
+    },
+    "programme: publish this week's spotlight (once a week, from last week's best)": {
+        "task": "programme.tasks.spotlight_publish",
+        "schedule": crontab(minute=35),
+        "options": {"expires": 50 * MINUTE},
+    },
 }

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "analytics",
     "leaderboard",
     "community",
+    "programme",
     # Composition apps: pages and jobs that gather from the domain apps above
     "dashboard",
     "demo",

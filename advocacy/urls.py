@@ -16,6 +16,7 @@ urlpatterns = [
     path("me/settings/", account_views.my_settings, name="my_settings"),
     path("me/data.json", account_views.my_data_export, name="my_data_export"),
     path("me/erase/", account_views.my_erase, name="my_erase"),
+    path("me/policy/", account_views.my_policy, name="my_policy"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     # The schema lists every endpoint: signed-in people only.
@@ -27,6 +28,7 @@ urlpatterns = [
     path("analytics/", include("analytics.urls")),
     path("digest/", include("digest.urls")),
     path("community/", include("community.urls")),
+    path("", include("programme.urls")),
 ]
 
 

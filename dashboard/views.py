@@ -49,6 +49,7 @@ from networks.selectors import (
     shares_for,
     variant_copies_for_posts,
 )
+from programme.selectors import survey_results, today_news
 
 from . import charts, selectors
 from .forms import PeriodForm, ProgrammeForm, TodayFilterForm
@@ -582,6 +583,7 @@ def programme_campaign(request: HttpRequest, campaign_id: int) -> HttpResponseBa
         "has_activity": bool(current["shares"] or current["unique_clicks"]),
         "voices": [_personalised_figure(personalised)],
         "near_duplicates": near_duplicates,
+        "survey_results": survey_results(campaign=campaign, viewer=request.user),
     }
     return _export_or_render(request, "dashboard/campaign.html", context, prefix=f"campaign-{campaign.pk}")
 
@@ -729,6 +731,7 @@ def today(request: HttpRequest) -> HttpResponse:
         "share_options": options,
         "variant_copies": variant_copies_for_posts(posts=posts, links=links),
         "is_programme_staff": selectors.is_programme_staff(user),
+        "programme": today_news(user=user),
     }
     # Dates on the page (shared at, share until) in the person's own time zone.
     with timezone.override(_user_zone(user)):

@@ -16,6 +16,7 @@ from .community import community_seed
 from .content import campaigns_seed, posts_seed, topics_seed
 from .data import content, organisation
 from .people import demo_logins, organisation_seed, people_seed, staff_users
+from .programme import programme_seed
 from .result import ProgressCallback, SeedResult, progress_none
 
 
@@ -42,6 +43,7 @@ def seed_demo(
     if activity:
         activity_seed(now=now, result=result, progress=progress)
     community_seed(result=result)
+    programme_seed(now=now, result=result)
     result.logins = demo_logins()
     return result
 

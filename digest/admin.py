@@ -133,4 +133,3 @@ def _email_preview_response(html: str) -> HttpResponse:
     )
     response["X-Frame-Options"] = "SAMEORIGIN"
     return response
-

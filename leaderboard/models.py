@@ -170,18 +170,29 @@ class Badge(models.TextChoices):
     CLICKS_100 = "clicks_100", "100 unique clicks"
     CLICKS_1000 = "clicks_1000", "1,000 unique clicks"
     STREAK_4 = "streak_4", "4-week streak"
+    CHALLENGE_WINNER = "challenge_winner", "Challenge winner"
 
 
 class BadgeAward(models.Model):
-    """A badge an employee earned, once, with the date."""
+    """A badge an employee earned, once per badge and reference, with the date.
+
+    Milestone badges have no reference (once ever); a badge that can be won again (a challenge) carries what it
+    was won in as `reference` ("challenge:7") and says so in `note`.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="badges")
     badge = models.CharField(max_length=16, choices=Badge.choices)
+    reference = models.CharField(max_length=64, blank=True, default="")
+    note = models.CharField(max_length=200, blank=True, default="")
     awarded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["awarded_at"]
-        constraints = [models.UniqueConstraint(fields=["user", "badge"], name="one_badge_each")]
+        constraints = [models.UniqueConstraint(fields=["user", "badge", "reference"], name="one_badge_each")]
 
     def __str__(self) -> str:
         return f"{self.get_badge_display()} for {self.user_id}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.get_badge_display()}: {self.note}" if self.note else self.get_badge_display()

@@ -29,7 +29,7 @@ def export(sender, *, user, **kwargs) -> dict:
             for s in PeriodScore.objects.filter(user=user).order_by("period", "start")
         ],
         "badges": [
-            {"badge": b.badge, "awarded_at": b.awarded_at.isoformat()}
+            {"badge": b.badge, "note": b.note, "awarded_at": b.awarded_at.isoformat()}
             for b in BadgeAward.objects.filter(user=user).order_by("awarded_at")
         ],
     }

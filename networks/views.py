@@ -1,6 +1,7 @@
 """Connected accounts and the share flow. Thin views: parse, call a service or selector, render."""
 
 import zoneinfo
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.selectors import policy_pending_for
 from accounts.services import profile_get
 from campaigns.models import SuggestedPost
 from campaigns.networks import TEXT_RULES, Network, short_link_placeholder
@@ -148,6 +150,12 @@ def _network_or_404(network: str) -> str:
     return network
 
 
+def _policy_first(request: HttpRequest) -> HttpResponse:
+    """Sharing waits for the policy: to its page, then back here (nothing recorded on the way)."""
+    messages.info(request, "Before your first share, please read and acknowledge the social media policy.")
+    return redirect(f"{reverse('my_policy')}?{urlencode({'next': request.get_full_path()})}")
+
+
 def _user_zone(user) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(profile_get(user=user).time_zone or "UTC")
@@ -160,6 +168,8 @@ def share(request: HttpRequest, post_id: int, network: str) -> HttpResponse:
     """The share page: edit the text (when allowed), then post now, schedule or open the dialog."""
     post = _post_or_404(request.user, post_id)
     network = _network_or_404(network)
+    if policy_pending_for(user=request.user) is not None:
+        return _policy_first(request)
     zone = _user_zone(request.user)
     # The form reads and shows times in the employee's zone (for this request only).
     with timezone.override(zone):
@@ -245,6 +255,8 @@ def share_intent(request: HttpRequest, post_id: int, network: str) -> HttpRespon
     post = _post_or_404(request.user, post_id)
     network = _network_or_404(network)
     provider = get_provider(network)
+    if policy_pending_for(user=request.user) is not None:
+        return _policy_first(request)
     if request.method == "GET":
         return _share_intent_page(request, post, network)
     try:

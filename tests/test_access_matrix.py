@@ -9,6 +9,7 @@ Statuses: 200 page, 302 redirect (to the login page for the anonymous and for em
 403 forbidden, 404 not found, 405 GET not allowed (POST-only actions; their owner checks have their own tests).
 """
 
+import datetime as dt
 import re
 
 import pytest
@@ -23,6 +24,7 @@ from accounts.roles import ADVOCACY_ADMIN, CONTENT_MANAGER, EMPLOYEE
 from analytics.models import Click
 from leaderboard.services.awards import points_award_share
 from networks.models import Share
+from programme.models import Challenge, Survey, SurveyQuestion
 from tests.factories import ConnectedAccountFactory, SuggestedPostFactory, UserFactory, make_share
 
 ROLES = ("anonymous", EMPLOYEE, CONTENT_MANAGER, ADVOCACY_ADMIN)
@@ -41,6 +43,12 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     "me/settings/": (LOGIN, 200, 200, 200),
     "me/data.json": (LOGIN, 200, 200, 200),
     "me/erase/": (LOGIN, 200, 200, 200),
+    "me/policy/": (LOGIN, 200, 200, 200),  # the social media policy, acknowledged by each person
+    "challenges/": (LOGIN, 200, 200, 200),
+    "challenges/<int:challenge_id>/": (LOGIN, 200, 200, 200),
+    "surveys/<int:survey_id>/": (LOGIN, 200, 200, 200),  # the campaign's audience answers (here: everyone)
+    "guidelines/": (LOGIN, 200, 200, 200),
+    "stories/": (LOGIN, 200, 200, 200),
     "robots.txt": (200, 200, 200, 200),
     "s/<str:code>": (302, 302, 302, 302),
     "s/<str:code>/qr.svg": (LOGIN, 200, 200, 200),
@@ -116,7 +124,7 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     "admin/campaigns/suggestedpost/import/": (LOGIN, LOGIN, 200, 200),  # the CSV import's dry-run form
     "admin/campaigns/suggestedpost/process_import/": (LOGIN, LOGIN, 405, 405),  # the confirmed import: a POST
     "admin/campaigns/suggestedpost/export/": (LOGIN, LOGIN, 200, 200),
-    "admin/^(?P<app_label>auth|sites|account|socialaccount|django_celery_beat|accounts|campaigns|shortlinks|networks|analytics|leaderboard|community|dashboard|digest|chat|webhooks)/$": (  # noqa: E501
+    "admin/^(?P<app_label>auth|sites|account|socialaccount|django_celery_beat|accounts|campaigns|shortlinks|networks|analytics|leaderboard|community|programme|dashboard|digest|chat|webhooks)/$": (  # noqa: E501
         LOGIN,
         LOGIN,
         200,
@@ -146,6 +154,8 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "accounts.user": ("v", "vacd"),  # managers look people up; only admins change, export or erase them
     "accounts.team": ("v", "vacd"),
     "accounts.location": ("v", "vacd"),
+    "accounts.policydocument": ("", "vacd"),  # the social media policy: admins publish versions
+    "accounts.policyacknowledgement": ("", "vd"),  # written by people acknowledging, never by hand
     "auth.group": ("", "vacd"),
     "sites.site": ("", "vacd"),
     "account.emailaddress": ("", "vacd"),
@@ -188,6 +198,14 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "community.suggestion": ("vc", "vcd"),  # employees suggest from the web app; managers edit and decide
     "community.amplifyrequest": ("vc", "vcd"),
     "community.engagement": ("v", "vd"),  # written by the engage service only
+    "programme.challenge": ("vacd", "vacd"),
+    "programme.survey": ("vacd", "vacd"),
+    "programme.surveyinvite": ("v", "vd"),  # the invitations' send log
+    "programme.surveyresponse": ("v", "vd"),  # who answered (never what)
+    "programme.nudge": ("", "vd"),
+    "programme.guidelinespage": ("vacd", "vacd"),
+    "programme.storytip": ("vacd", "vacd"),
+    "programme.spotlight": ("vc", "vcd"),  # picked by the weekly job; managers add a headline
 }
 
 ADMIN_PAGES = {  # suffix after admin/<app>/<model>/ → the permission it needs
@@ -277,7 +295,24 @@ def world(db, settings, tmp_path):
     (tmp_path / "media" / "posts").mkdir(parents=True)
     (tmp_path / "media" / "posts" / "card.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     team = Team.objects.create(name="Access matrix team")
-    return {"users": users, "post": post, "account": account, "share": share, "team": team}
+    challenge = Challenge.objects.create(
+        name="Access matrix challenge",
+        campaign=post.campaign,
+        starts_at=timezone.now() - dt.timedelta(days=1),
+        ends_at=timezone.now() + dt.timedelta(days=1),
+    )
+    survey = Survey.objects.create(campaign=post.campaign)
+    for i in range(3):
+        SurveyQuestion.objects.create(survey=survey, position=i, text=f"Question {i}")
+    return {
+        "users": users,
+        "post": post,
+        "account": account,
+        "share": share,
+        "team": team,
+        "challenge": challenge,
+        "survey": survey,
+    }
 
 
 def _kwargs(route: str, pattern: URLPattern, world) -> dict:
@@ -301,6 +336,8 @@ def _kwargs(route: str, pattern: URLPattern, world) -> dict:
         "campaign_id": world["post"].campaign_id,
         "team_id": world["team"].pk,
         "request_id": 1,
+        "challenge_id": world["challenge"].pk,
+        "survey_id": world["survey"].pk,
     }
     found = _admin_model_route(route)
     if found and "object_id" in route:

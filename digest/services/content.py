@@ -17,6 +17,7 @@ from campaigns.networks import Network, compose_share_text
 from networks.models import ConnectedAccount
 from networks.providers.base import GENERIC_RENDITION_NAME, get_provider
 from networks.services.sharing import share_initial_text
+from programme.selectors import ProgrammeNews, digest_news
 from shortlinks.services import links_ensure_many
 
 from ..selectors import BatchFacts, Impact, Recipient, Recommendation, RunFacts, posts_for_recipient
@@ -67,6 +68,7 @@ class Digest:
     preferences_url: str = ""
     accounts_url: str = ""
     today_url: str = ""
+    programme: ProgrammeNews = field(default_factory=ProgrammeNews)
 
     @property
     def post_ids(self) -> list[int]:
@@ -142,6 +144,7 @@ def digests_compose(*, facts: RunFacts, batch: BatchFacts, recipients: list[Reci
         wanted.extend((r.user_id, post, n) for post in chosen for n in networks)
     links = links_ensure_many(wanted=wanted)
 
+    news = digest_news(profiles=[r.profile for r in recipients], now=now)
     preferences_url = _absolute(reverse("digest:preferences"))
     accounts_url = _absolute(reverse("networks:accounts"))
     today_url = _absolute(reverse("today"))
@@ -201,6 +204,7 @@ def digests_compose(*, facts: RunFacts, batch: BatchFacts, recipients: list[Reci
                 preferences_url=preferences_url,
                 accounts_url=accounts_url,
                 today_url=today_url,
+                programme=news.get(r.user_id) or ProgrammeNews(),
             )
         )
     return digests

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.core.mail import EmailMultiAlternatives
+from django.urls import reverse
 
 from campaigns.networks import Network
 from infra.mail import email_message, email_render
 
-from .content import MIN_CLICKS_FOR_ADVICE, Digest
+from .content import MIN_CLICKS_FOR_ADVICE, Digest, _absolute
 
 
 def advice_for(digest: Digest) -> list[str]:
@@ -34,6 +35,9 @@ def digest_context(digest: Digest) -> dict:
         "advice": advice_for(digest),
         "reconnect": digest.reconnect,
         "zone": digest.recipient.zone,
+        "programme": digest.programme,
+        "challenges_url": _absolute(reverse("programme:challenges")),
+        "stories_url": _absolute(reverse("programme:stories")),
     }
 
 

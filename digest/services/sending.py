@@ -37,6 +37,7 @@ from django.db.models import Field, Q
 from django.utils import timezone
 
 from accounts.models import EmployeeProfile
+from programme.services import nudges_record
 
 from ..models import DigestSend
 from ..selectors import Recipient, RunFacts, batch_facts, recipients_due, run_facts, zone_of
@@ -166,6 +167,15 @@ def digest_batch_send(
             outgoing.append((digest, row))
     _deliver(outgoing, result=result, sleep=sleep)
     _record(list(rows.values()))
+    # The fortnight rule counts only lines people actually received.
+    nudges_record(
+        lines={
+            d.recipient.user_id: d.programme.nudge
+            for d, row in outgoing
+            if d.programme.nudge and row.status == DigestSend.Status.SENT
+        },
+        now=now,
+    )
 
 
 _RECORDED = ("status", "reason", "sent_at", "message_id", "attempts", "error", "post_ids", "rank")

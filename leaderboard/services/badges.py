@@ -6,9 +6,11 @@ SHARE_BADGES = ((1, Badge.FIRST_SHARE), (10, Badge.SHARES_10), (50, Badge.SHARES
 CLICK_BADGES = ((100, Badge.CLICKS_100), (1000, Badge.CLICKS_1000))
 
 
-def badge_award(*, user_id: int, badge: str) -> bool:
-    """Give a badge once; True when it is new."""
-    _, created = BadgeAward.objects.get_or_create(user_id=user_id, badge=badge)
+def badge_award(*, user_id: int, badge: str, reference: str = "", note: str = "") -> bool:
+    """Give a badge once (per `reference`, for badges that can be won again); True when it is new."""
+    _, created = BadgeAward.objects.get_or_create(
+        user_id=user_id, badge=badge, reference=reference, defaults={"note": note}
+    )
     return created
 
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.selectors import policy_pending_for
 from campaigns.images import inspect_image, rendition_bytes
 from campaigns.models import SuggestedPost
 from campaigns.networks import Network, compose_share_text, over_limit_message
@@ -125,6 +126,12 @@ def post_renditions_build(*, post: SuggestedPost) -> int:
 
 
 def _shareable_post(*, user, post: SuggestedPost) -> None:
+    pending = policy_pending_for(user=user)
+    if pending is not None:
+        raise ValidationError(
+            f"Please read and acknowledge the social media policy (version {pending.version}) before you share: "
+            "open it from the Guidelines page or from My settings."
+        )
     if not posts_for_today(user=user).filter(pk=post.pk).exists():
         raise ValidationError("This post is not available to share (it may have expired or been withdrawn).")
 

@@ -335,3 +335,27 @@ def test_a_channel_on_a_private_address_is_switched_off_without_a_request(httpse
     assert not channel.is_active
     assert "only public https addresses" in channel.last_error
     assert httpserver.log == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_frozen_challenge_and_the_weekly_spotlight_reach_the_programme_channels(httpserver, frozen):
+    from programme.models import Challenge
+    from programme.services import challenge_freeze
+
+    httpserver.expect_request("/news").respond_with_data("ok")
+    slack_channel(httpserver, "/news", featured_posts=False)
+    challenge = Challenge.objects.create(
+        name="Spring sprint",
+        starts_at=NOW - dt.timedelta(days=7),
+        ends_at=NOW - dt.timedelta(hours=1),
+        campaign=CampaignFactory(),
+        prize="Lunch with the CEO",
+    )
+
+    challenge_freeze(challenge_id=challenge.pk, now=NOW)
+    chat_notify_task()
+
+    (message,) = received(httpserver, "/news")
+    assert message["blocks"][0]["text"]["text"] == "Challenge results"
+    assert "Challenge results: Spring sprint" in message["blocks"][1]["text"]["text"]
+    assert message["blocks"][1]["accessory"]["url"].endswith(reverse("programme:challenge", args=[challenge.pk]))
