@@ -39,6 +39,7 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))  # gunicorn's advice
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
+SERVER = os.environ.get("BENCH_SERVER", "granian-wsgi")
 LINKS = 10_000
 EXACT_LINKS = 500  # links of their own for the exact phase, so its counts can be checked one for one
 EXACT_REQUESTS = 3_000
@@ -151,17 +152,31 @@ def reset_clicks() -> None:
     redis.Redis.from_url(REDIS_URL).flushdb()  # our own Redis DB only
 
 
-def start_server() -> subprocess.Popen:
-    gunicorn = shutil.which("gunicorn", path=str(ROOT / ".venv" / "bin")) or "gunicorn"
-    cmd = [
-        gunicorn,
-        "advocacy.wsgi:application",
-        f"--bind=127.0.0.1:{PORT}",
-        f"--workers={WORKERS}",
-        "--worker-class=sync",
-        "--backlog=2048",
-        "--log-level=warning",
-    ]
+SERVER_THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+
+
+def server_command(kind: str, workers: int) -> list[str]:
+    """The command line of one app server, `workers` processes, bound to BASE."""
+    venv_bin = str(ROOT / ".venv" / "bin")
+    if kind.startswith("gunicorn"):
+        gunicorn = shutil.which("gunicorn", path=venv_bin) or "gunicorn"
+        cmd = [gunicorn, "advocacy.wsgi:application", f"--bind=127.0.0.1:{PORT}", f"--workers={workers}"]
+        cmd += ["--backlog=2048", "--log-level=warning"]
+        if kind == "gunicorn-gthread":
+            return [*cmd, "--worker-class=gthread", f"--threads={SERVER_THREADS}"]
+        return [*cmd, "--worker-class=sync"]
+    granian = shutil.which("granian", path=venv_bin) or "granian"
+    interface = "asgi" if kind == "granian-asgi" else "wsgi"
+    app = "advocacy.asgi:application" if interface == "asgi" else "advocacy.wsgi:application"
+    cmd = [granian, "--interface", interface, "--host", "127.0.0.1", "--port", str(PORT), "--workers", str(workers)]
+    cmd += ["--backlog", "2048", "--log-level", "warning", "--no-ws"]
+    if interface == "wsgi":
+        cmd += ["--blocking-threads", str(SERVER_THREADS)]
+    return [*cmd, app]
+
+
+def start_server(kind: str = "", workers: int = 0) -> subprocess.Popen:
+    cmd = server_command(kind or SERVER, workers or WORKERS)
     server = subprocess.Popen(cmd, cwd=ROOT, env=ENV, start_new_session=True)
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -171,7 +186,7 @@ def start_server() -> subprocess.Popen:
         except (urllib.error.URLError, ConnectionError, OSError):
             time.sleep(0.3)
     stop_server(server)
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit(f"{kind} did not start")
 
 
 def stop_server(server: subprocess.Popen) -> None:
