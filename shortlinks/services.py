@@ -4,7 +4,6 @@ import logging
 from typing import cast
 from urllib.parse import quote, unquote_plus, urlencode, urlsplit, urlunsplit
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -120,9 +119,9 @@ def click_capture(*, link_id: int, request: HttpRequest) -> None:
     runs after all, the drain finds the id already stored by the direct write and skips it.
     """
     event = buffer.raw_click_from_request(link_id=link_id, request=request)
-    batch_ms = settings.SHORTLINK_CLICK_BATCH_MS
-    if batch_ms > 0 and settings.SHORTLINK_REDIS_URL:
-        buffer.batcher.add(event, linger=batch_ms / 1000, fallback=clicks_store_unbuffered)
+    linger = buffer.hot_settings.batch_seconds
+    if linger:
+        buffer.batcher.add(event, linger=linger, fallback=clicks_store_unbuffered)
         return
     if buffer.buffer_append(event):
         return

@@ -53,9 +53,11 @@ def test_click_ids_are_unique_time_ordered_and_fit_the_column():
 def test_the_stream_entry_carries_the_requests_click_id(client, link, buffered):
     visit(client, link)
     [(entry_id, fields)] = buffered.xrange(buffer.STREAM)
-    assert fields[b"e"].startswith(b"c-")
+    assert list(fields) == [b"c"]  # one packed field per click
+    event = RawClick.from_fields(entry_id.decode(), fields)
+    assert event.event_id.startswith("c-") and event.link_id == link.pk and event.user_agent == CHROME
     clicks_drain()
-    assert Click.objects.get().event_id == fields[b"e"].decode()
+    assert Click.objects.get().event_id == event.event_id
 
 
 @pytest.mark.parametrize("ua", [CHROME, "Twitterbot/1.0"], ids=["click", "preview"])
@@ -127,7 +129,7 @@ def test_redis_paused_under_a_burst_loses_and_doubles_nothing(client, link, priv
         resume.join()
     direct = set(ParkedClick.objects.values_list("event_id", flat=True))
     time.sleep(0.2)  # Redis runs the XADDs it received while stopped
-    in_stream = {fields[b"e"].decode() for _, fields in server.client().xrange(buffer.STREAM)}
+    in_stream = {RawClick.from_fields(i.decode(), f).event_id for i, f in server.client().xrange(buffer.STREAM)}
     while clicks_drain():
         pass
     assert Click.objects.count() == sent
