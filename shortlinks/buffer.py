@@ -124,7 +124,17 @@ class RawClick:
             if len(parts) != 9 or not parts[0] or len(parts[0]) > MAX_EVENT_ID:
                 raise ValueError("not a packed click")
             event_id, link_id, at_ms, method, prefetch, ip, user_agent, referer, session_key = parts
-            return cls(event_id, int(link_id), int(at_ms), ip, user_agent, referer, method or "GET", bool(prefetch), session_key)
+            return cls(
+                event_id,
+                int(link_id),
+                int(at_ms),
+                ip,
+                user_agent,
+                referer,
+                method or "GET",
+                bool(prefetch),
+                session_key,
+            )
 
         def text(key: bytes) -> str:
             return fields.get(key, b"").decode("utf-8", "replace")

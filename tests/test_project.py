@@ -120,5 +120,3 @@ def test_the_production_access_log_leaves_the_client_address_out():
     compose = (ROOT / "docker-compose.yml").read_text()
     assert "granian advocacy.wsgi:application" in compose
     assert "LOG_ACCESS_FMT" not in compose and "--access-log" not in compose  # no second, different format
-
-
