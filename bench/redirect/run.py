@@ -548,8 +548,12 @@ def fill_stream(codes_ids: list[int], n: int) -> None:
 
 
 def drain_with(workers: int, link_ids: list[int]) -> dict:
+    import redis
+
     reset_clicks()
+    memory = redis.Redis.from_url(REDIS_URL).info("memory")["used_memory"]
     fill_stream(link_ids, DRAIN_EVENTS)
+    memory = redis.Redis.from_url(REDIS_URL).info("memory")["used_memory"] - memory
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", DRAIN_WORKER],
@@ -579,6 +583,7 @@ def drain_with(workers: int, link_ids: list[int]) -> dict:
         "duplicated": duplicate_ids() + max(0, stored - DRAIN_EVENTS),
         "lost": max(0, DRAIN_EVENTS - stored),
         "events_per_s": round(DRAIN_EVENTS / seconds) if seconds else None,
+        "redis_bytes_per_event": round(memory / DRAIN_EVENTS),
     }
 
 
@@ -747,6 +752,7 @@ def measure(redis_server: RedisServer) -> None:
         "drain_events_per_s_1_worker": drain_1["events_per_s"],
         "drain_events_per_s_2_workers": drain_2["events_per_s"],
         "drain_2_workers_handled": drain_2["handled"],
+        "redis_bytes_per_buffered_click": drain_1["redis_bytes_per_event"],
         "drain_lost": drain_1["lost"] + drain_2["lost"],
         "drain_duplicated": drain_1["duplicated"] + drain_2["duplicated"],
         "load_avg_before": [round(x, 2) for x in load_before],
