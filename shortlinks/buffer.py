@@ -43,6 +43,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
+from django import db
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.http import HttpRequest
@@ -402,12 +403,15 @@ class ClickBatcher:
             self.pid = os.getpid()
 
     def _run(self) -> None:
-        while not self.stopping:
-            self.wake.wait()
-            if self.linger:
-                time.sleep(self.linger)
-            self.wake.clear()
-            self.flush()
+        try:
+            while not self.stopping:
+                self.wake.wait()
+                if self.linger:
+                    time.sleep(self.linger)
+                self.wake.clear()
+                self.flush()
+        finally:
+            db.connections.close_all()  # this thread's own, opened when Redis failed and clicks were parked
 
     def flush(self) -> None:
         """Send every click queued so far (also called at exit)."""
