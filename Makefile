@@ -62,11 +62,15 @@ test-shifted-clock: venv
 
 bench: bench-redirect bench-leaderboard bench-digest bench-dashboard bench-webhooks
 
-# Redirect throughput vs a baseline view and a naive redirect (gunicorn, PostgreSQL, Redis, DEBUG off).
-# Needs wrk (apt-get install wrk). BENCH_DATABASE_URL / BENCH_REDIS_URL pick a database and Redis DB of its own.
+# Redirect throughput vs a baseline view, a naive redirect and the server's floor, on each app server (gunicorn sync
+# and gthread, granian WSGI and ASGI), then during a Redis outage, then the drain with one and two workers.
+# Needs wrk (apt-get install wrk) and redis-server (it runs its own, appendonly). BENCH_DATABASE_URL: a database of
+# its own (dropped and recreated). Ends with one JSON line.
 bench-redirect: venv
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || \
 		(echo "bench-redirect needs wrk (apt-get install wrk)" && exit 1)
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server) || \
+		(echo "bench-redirect needs redis-server (apt-get install redis-server)" && exit 1)
 	@$(BIN)/python bench/redirect/run.py
 
 # Leaderboards: 10,000 employees, 2,000,000 ledger entries; top-50 + my rank from Redis and SQL, full rebuild.

@@ -59,6 +59,27 @@ class FilteredHit(models.Model):
         return f"{self.get_reason_display()} on link {self.link_id}"
 
 
+class ParkedClick(models.Model):
+    """A raw click the redirect could not buffer (Redis down), parked for the drain to classify.
+
+    Personal data (ip, session_key) like the Redis buffer: the drain turns each row into a Click or
+    FilteredHit and deletes it in the same transaction, so no raw IP stays after the drain.
+    """
+
+    event_id = models.CharField(max_length=64, unique=True)
+    link_id = models.BigIntegerField()  # no foreign key: a link deleted meanwhile makes an orphan the drain drops
+    at_ms = models.BigIntegerField()
+    ip = models.CharField(max_length=64, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    referer = models.CharField(max_length=512, blank=True)
+    method = models.CharField(max_length=16, default="GET")
+    prefetch = models.BooleanField(default=False)
+    session_key = models.CharField(max_length=512, blank=True)
+
+    def __str__(self) -> str:
+        return f"parked click {self.event_id}"
+
+
 class VisitorSalt(models.Model):
     """The secret salt of one UTC day's visitor hashes; deleted after two days, so hashes cannot be reversed."""
 

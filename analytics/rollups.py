@@ -81,7 +81,8 @@ def _upsert(increments: dict[Key, dict[str, int]], *, replace: tuple[str, ...] =
         f"{name} = excluded.{name}" if name in replace else f"{name} = {table}.{name} + excluded.{name}"
         for name in ROLLUP_FIELDS
     )
-    items = [(key, counts) for key, counts in increments.items() if key[0] in dims]  # deleted links: nothing
+    # Deleted links: nothing. Sorted: one lock order for drains running side by side.
+    items = sorted((key, counts) for key, counts in increments.items() if key[0] in dims)
     with connection.cursor() as cursor:
         for start in range(0, len(items), 200):
             chunk = items[start : start + 200]

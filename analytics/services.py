@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
-from redis.exceptions import LockError
+from redis.exceptions import RedisError
 
 from campaigns.models import Campaign, GoalMetric
 from shortlinks import buffer
@@ -26,7 +26,16 @@ from shortlinks.buffer import RawClick
 from shortlinks.models import ShortLink
 
 from .agents import BOT, HUMAN, PREVIEW, agent_classify, printable
-from .models import CampaignGoalReached, Click, ClickRollup, DailyVisitor, FilteredHit, FilteredReason, VisitorSalt
+from .models import (
+    CampaignGoalReached,
+    Click,
+    ClickRollup,
+    DailyVisitor,
+    FilteredHit,
+    FilteredReason,
+    ParkedClick,
+    VisitorSalt,
+)
 from .rollup_models import SHARE_FIELDS, DailyRollup
 from .rollups import rollup_clicks_add, rollup_clicks_adjust, rollup_day
 from .signals import campaign_goal_reached, clicks_counted
@@ -34,10 +43,6 @@ from .signals import campaign_goal_reached, clicks_counted
 logger = logging.getLogger(__name__)
 
 DRAIN_BATCH = 500
-DRAIN_LOCK = "adv:clicks:drain-lock"
-# Short, and renewed after every batch (a batch takes well under a second): a drain killed
-# mid-work holds the lock for at most this long before the next one takes over.
-DRAIN_LOCK_SECONDS = 10
 SALT_KEEP_DAYS = 2  # today's and yesterday's salt: a late drain can still hash yesterday's clicks
 FILTERED_KEEP_DAYS = 90
 _persistence_checked = [False]  # once per process: the worker's start-up warning
@@ -114,6 +119,7 @@ def _insert_visitors(rows: list[tuple[int, dt.date, str]]) -> set[tuple[int, str
     if not rows:
         return set()
     table = connection.ops.quote_name(DailyVisitor._meta.db_table)
+    rows = sorted(rows)  # one lock order for drains running side by side
     inserted: set[tuple[int, str]] = set()
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 300):
@@ -141,7 +147,7 @@ def _rollups_add(increments: dict[tuple[int, dt.datetime], dict[str, int]]) -> N
     table = connection.ops.quote_name(ClickRollup._meta.db_table)
     columns = ", ".join(ROLLUP_FIELDS)
     updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in ROLLUP_FIELDS)
-    items = list(increments.items())
+    items = sorted(increments.items())  # one lock order for drains running side by side
     with connection.cursor() as cursor:
         for start in range(0, len(items), 300):
             chunk = items[start : start + 300]
@@ -269,78 +275,120 @@ def _ingest_settled(events: list[RawClick]) -> IngestResult:
     """clicks_ingest, read again once when another writer stored one of these ids meanwhile.
 
     The other writer is the redirect's direct write of a click whose XADD timed out but ran after
-    all, or (rarely) a drain that took over a lapsed lock. The unique event_id columns made this
-    batch roll back whole; on the second read the stored ids are skipped.
+    all, or a drain that claimed a batch from one it took for dead. The unique event_id columns made
+    this batch roll back whole; on the second read the stored ids are skipped. A deadlock between two
+    drains (PostgreSQL picks one to fail) is retried the same way.
     """
     try:
         return clicks_ingest(events=events)
     except IntegrityError:
         logger.info("Some of %d clicks were stored meanwhile by another writer; storing the rest", len(events))
         return clicks_ingest(events=events)
+    except OperationalError as exc:
+        if "deadlock" not in str(exc):
+            raise
+        logger.info("Click ingest met another drain in a deadlock; storing %d clicks again", len(events))
+        return clicks_ingest(events=events)
+
+
+def _parked_row(event: RawClick) -> ParkedClick:
+    def clean(value: str) -> str:
+        return value.replace("\x00", "")  # PostgreSQL text refuses NUL; the stream kept it, the hash may differ
+
+    return ParkedClick(
+        event_id=event.event_id,
+        link_id=event.link_id,
+        at_ms=event.at_ms,
+        ip=clean(event.ip),
+        user_agent=clean(event.user_agent),
+        referer=clean(event.referer),
+        method=clean(event.method)[:16],
+        prefetch=event.prefetch,
+        session_key=clean(event.session_key),
+    )
+
+
+def clicks_park(*, events: list[RawClick]) -> None:
+    """Park raw clicks the buffer could not take in one INSERT, for the drain to classify (clicks_drain).
+
+    What the redirect pays during a Redis outage: no classification, no lookups. A click parked twice
+    (the same id) is parked once.
+    """
+    if not events:
+        return
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()  # the batcher thread's connection may predate a database restart
+    ParkedClick.objects.bulk_create([_parked_row(event) for event in events], ignore_conflicts=True)
+
+
+def _parked_event(row: ParkedClick) -> RawClick:
+    return RawClick(
+        event_id=row.event_id,
+        link_id=row.link_id,
+        at_ms=row.at_ms,
+        ip=row.ip,
+        user_agent=row.user_agent,
+        referer=row.referer,
+        method=row.method,
+        prefetch=row.prefetch,
+        session_key=row.session_key,
+    )
+
+
+def parked_clicks_drain(
+    *, batch_size: int = DRAIN_BATCH, max_batches: int = 200, counted: dict[int, LinkClickCounts] | None = None
+) -> int:
+    """Classify and store parked clicks, deleting each row in the transaction that stores it.
+
+    Drains run side by side: each takes rows no other drain has locked (SKIP LOCKED). A click stored
+    meanwhile from the stream (the same id) is skipped by the ingest and its row deleted all the same.
+    """
+    handled = 0
+    for _ in range(max_batches):
+        with transaction.atomic():
+            rows = list(ParkedClick.objects.select_for_update(skip_locked=True).order_by("pk")[:batch_size])
+            if not rows:
+                break
+            stored = _ingest_settled([_parked_event(row) for row in rows])
+            ParkedClick.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        _count_into(counted, stored)
+        handled += len(rows)
+    return handled
 
 
 def clicks_drain(*, batch_size: int = DRAIN_BATCH, max_batches: int = 200) -> int:
-    """Move buffered clicks from Redis into the database; returns how many events were handled.
+    """Move buffered and parked clicks into the database; returns how many events were handled.
 
-    One drain at a time: a Redis lock of DRAIN_LOCK_SECONDS, renewed after every batch, so a
-    drain that died is replaced within seconds. A drain that finds the lock taken logs it and
-    returns 0; one that finds its lock lost stops after the batch in hand.
-    Each batch is stored in one transaction and only then acknowledged and deleted from the
-    stream: a crash before the commit leaves the batch pending for the next run; a crash after
-    it replays the batch, which clicks_ingest skips by event id.
-    Returns 0 quietly without Redis (clicks are then written by the redirect itself).
+    Parked clicks first (they need no Redis), then the stream, read as a consumer group: any number of
+    drains run side by side, Redis giving each new entry to one of them. Each batch is stored in one
+    transaction and only then acknowledged and deleted from the stream: a crash before the commit
+    leaves the batch pending (the same process reads it again first; another drain claims it after
+    CLAIM_IDLE_SECONDS); a crash after it replays the batch, which clicks_ingest skips by event id.
+    Without Redis configured only the parked clicks are drained; with Redis down, the stream waits.
     After its last batch it sends `analytics.signals.clicks_counted` once, with the new counted clicks
     per link of every batch it committed (also when a later batch failed).
     """
-    client = buffer.get_client(ignore_breaker=True)
-    if client is None:
-        return 0
-    lock = client.lock(DRAIN_LOCK, timeout=DRAIN_LOCK_SECONDS, blocking=False)
-    if not lock.acquire():
-        left = client.pttl(DRAIN_LOCK)
-        logger.info("Click drain skipped: another drain holds the lock (%.1f s left)", max(left, 0) / 1000)
-        return 0
-    handled = 0
     counted: dict[int, LinkClickCounts] = {}
     try:
-        if not _persistence_checked[0]:
-            _persistence_checked[0] = True
-            if buffer.persistence_enabled(client) is False:
-                logger.warning(
-                    "The click buffer's Redis has no persistence (appendonly no): undrained clicks are lost "
-                    "when it restarts. Run it with appendonly yes, appendfsync everysec (docs/operations.md)."
-                )
-        buffer.stream_ensure_group(client)
-        for _ in range(max_batches):
-            entries = buffer.stream_read(client, count=batch_size)
-            if not entries:
-                break
-            events, junk = [], []
-            for entry_id, fields in entries:
-                try:
-                    events.append(RawClick.from_fields(entry_id, fields))
-                except (KeyError, ValueError):
-                    junk.append(entry_id)
-            if junk:
-                logger.warning("Dropping %d malformed click buffer entries", len(junk))
-            stored = _ingest_settled(events)
-            for link_id, counts in stored.per_link.items():
-                counted.setdefault(link_id, LinkClickCounts()).add(counts)
-            buffer.stream_ack(client, [entry_id for entry_id, _ in entries])
-            handled += len(entries)
-            try:
-                lock.extend(DRAIN_LOCK_SECONDS, replace_ttl=True)
-            except LockError:
-                logger.warning("Click drain lost its lock after %d events; stopping (the next drain goes on)", handled)
-                break
-    finally:
+        handled = parked_clicks_drain(batch_size=batch_size, max_batches=max_batches, counted=counted)
+        client = buffer.get_client(ignore_breaker=True)
+        if client is None:
+            return handled
         try:
-            lock.release()
-        except LockError:  # expired meanwhile: nothing to release
-            logger.debug("Drain lock already gone", exc_info=True)
+            return handled + _stream_drain(client, batch_size=batch_size, max_batches=max_batches, counted=counted)
+        except RedisError as exc:
+            logger.warning("Click drain could not read the buffer (%s); %d parked clicks drained", exc, handled)
+            return handled
+    finally:
         if counted:
             _announce_counted(counted)
-    return handled
+
+
+def _count_into(counted: dict[int, LinkClickCounts] | None, stored: IngestResult) -> None:
+    if counted is None:
+        return
+    for link_id, counts in stored.per_link.items():
+        counted.setdefault(link_id, LinkClickCounts()).add(counts)
 
 
 def _announce_counted(counted: dict[int, LinkClickCounts]) -> None:
@@ -350,13 +398,48 @@ def _announce_counted(counted: dict[int, LinkClickCounts]) -> None:
             logger.error("clicks_counted receiver %r failed", receiver, exc_info=outcome)
 
 
-def click_record_now(*, event: RawClick) -> None:
-    """The fallback when the buffer is not there: store one click straight away (classification included).
+def _stream_drain(client, *, batch_size: int, max_batches: int, counted: dict[int, LinkClickCounts]) -> int:
+    if not _persistence_checked[0]:
+        _persistence_checked[0] = True
+        if buffer.persistence_enabled(client) is False:
+            logger.warning(
+                "The click buffer's Redis has no persistence (appendonly no): undrained clicks are lost "
+                "when it restarts. Run it with appendonly yes, appendfsync everysec (docs/operations.md)."
+            )
+    buffer.stream_ensure_group(client)
+    consumer = buffer.drain_consumer()
+    handled = 0
+    for _ in range(max_batches):
+        entries = buffer.stream_read(client, consumer=consumer, count=batch_size)
+        if not entries:
+            break
+        events, junk = [], []
+        for entry_id, fields in entries:
+            try:
+                events.append(RawClick.from_fields(entry_id, fields))
+            except (KeyError, ValueError):
+                junk.append(entry_id)
+        if junk:
+            logger.warning("Dropping %d malformed click buffer entries", len(junk))
+        _count_into(counted, _ingest_settled(events))
+        buffer.stream_ack(client, [entry_id for entry_id, _ in entries])
+        handled += len(entries)
+    buffer.stream_forget_idle_consumers(client)
+    return handled
 
-    Idempotent on the click's id: when the buffered copy of the same click (an XADD that timed
+
+def clicks_record_now(*, events: list[RawClick]) -> None:
+    """The fallback when there is no buffer at all: store clicks straight away (classification included).
+
+    Idempotent on each click's id: when the buffered copy of the same click (an XADD that timed
     out but ran) is drained too, it is stored once.
     """
-    _ingest_settled([event])
+    _ingest_settled(events)
+
+
+def click_record_now(*, event: RawClick) -> None:
+    """clicks_record_now for one click."""
+    clicks_record_now(events=[event])
 
 
 def click_privacy_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
@@ -411,8 +494,6 @@ def click_reclassify(*, click_id: int, to: str, agent: str = "") -> bool:
     )
     rollup_clicks_adjust(link_id=click.link_id, hour=hour, change=change)
     return True
-
-
 # Goals reached in the last day of a campaign are still seen (the rollups of its last day settle after it).
 GOAL_GRACE = dt.timedelta(days=1)
 GOAL_FIELDS = {

@@ -20,9 +20,9 @@ def clicks_drain_task() -> None:
 
     Beat ticks by the minute; the follow-ups carry a countdown and expire DRAIN_EVERY seconds
     after they are due, so a busy or stopped worker skips them instead of piling them up, and no
-    worker is held for the minute (the embedded default runs one task at a time). The drain
-    lock keeps one drain at a time. Without a click buffer, or when tasks run eagerly (tests),
-    nothing is queued. Idempotent.
+    worker is held for the minute (the embedded default runs one task at a time). Drains that
+    overlap share the work (a consumer group; parked rows are taken with SKIP LOCKED). Without a
+    click buffer, or when tasks run eagerly (tests), nothing is queued. Idempotent.
     """
     if settings.SHORTLINK_REDIS_URL and not clicks_drain_task.app.conf.task_always_eager:
         # Queued first, so a drain that fails (Redis down) does not cancel the minute's later tries.
@@ -36,7 +36,7 @@ def clicks_drain_task() -> None:
 
 @shared_task(ignore_result=True)
 def clicks_drain_once_task() -> None:
-    """One drain (queued by clicks_drain_task). Idempotent; skipped, with a log line, while another drain runs."""
+    """One drain (queued by clicks_drain_task). Idempotent; runs beside any other drain without double counting."""
     clicks_drain()
 
 

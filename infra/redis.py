@@ -8,6 +8,8 @@ Clients are cached per URL and timeouts, so each process keeps one pool per use.
 from functools import lru_cache
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 
 @lru_cache(maxsize=16)
@@ -17,12 +19,19 @@ def redis_client(
     socket_timeout: float = 5.0,
     connect_timeout: float = 2.0,
     health_check_interval: int = 0,
+    retries: int | None = None,
 ) -> redis.Redis:
-    """A cached client for `url`. Raises ValueError for a URL redis-py cannot parse."""
+    """A cached client for `url`. Raises ValueError for a URL redis-py cannot parse.
+
+    retries=None keeps redis-py's default (10 tries with backoff up to a second each: several seconds
+    against a stopped server); a caller that must not wait says how many, 0 for none.
+    """
+    extra = {} if retries is None else {"retry": Retry(NoBackoff(), retries)}
     return redis.Redis.from_url(
         url,
         socket_timeout=socket_timeout,
         socket_connect_timeout=connect_timeout,
         health_check_interval=health_check_interval,
         encoding_errors="replace",
+        **extra,
     )

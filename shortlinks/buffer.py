@@ -17,20 +17,35 @@ buffered" instead of raising, and the caller hands the click to the buffer's sec
 store: the `shortlinks.signals.click_unbuffered` signal, whose receiver (analytics)
 stores it at once. Either way only analytics turns raw clicks into rows, and no raw
 IP or session key reaches a table.
-After a failure Redis is left alone for a moment (a second when it refused the
-connection, five when it did not answer in time), so an outage does not cost every
+After a failure Redis is left alone for a moment (a quarter of a second when it refused
+the connection, two when it did not answer in time), so an outage does not cost every
 redirect a connection timeout. A connection that Redis closed (a restart) is retried
-once on a fresh one before falling back, so a restart trips nothing.
+once on a fresh one before falling back, so a restart trips nothing, and nothing is
+retried with backoff (redis-py's default would wait seconds against a stopped server).
+
+With SHORTLINK_CLICK_BATCH_MS > 0 (production) the request only appends the click to
+this process's batch (`ClickBatcher`); a thread of the process sends the batch in one
+write of pipelined XADDs every few milliseconds, or hands it to the second store when
+Redis fails. The 302 then goes out before the click is in Redis: a process killed
+outright (SIGKILL, out of memory) loses the clicks of its last few milliseconds; a
+stopping process (SIGTERM) sends its batch first.
 """
 
+import atexit
 import logging
+import os
 import random
+import socket
 import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
+from django import db
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.http import HttpRequest
 
 from infra.redis import redis_client
@@ -39,19 +54,22 @@ logger = logging.getLogger(__name__)
 
 STREAM = "adv:clicks"
 GROUP = "drain"
-CONSUMER = "drain"  # one drain at a time (a lock), so one consumer name: its pending list is the crash log
 CODE_KEY = "adv:sl:code:"
 CODE_TTL = 24 * 3600
 CODE_MISS_TTL = 60
 MISS = "-"
-RETRY_AFTER_FAILURE = 5.0  # a timeout or an error reply: each new try could cost a redirect 0.5 s
-RETRY_AFTER_REFUSED = 1.0  # a refused or closed connection fails in a millisecond: look again soon
+RETRY_AFTER_FAILURE = 2.0  # a timeout or an error reply: each new try could cost a redirect 0.5 s
+RETRY_AFTER_REFUSED = 0.25  # a refused or closed connection fails in a millisecond: look again soon
 MAX_UA = 512
 MAX_REFERER = 512
 MAX_SESSION = 512
 
 
-@dataclass(frozen=True, slots=True)
+SEP = "\x1f"  # between a packed click's fields; taken out of the header values when captured
+_XADD_HEAD = b"*5\r\n$4\r\nXADD\r\n$%d\r\n%s\r\n$1\r\n*\r\n$1\r\nc\r\n" % (len(STREAM), STREAM.encode())
+
+
+@dataclass(slots=True)
 class RawClick:
     """One request to /s/<code>, as captured: cheap to build, classified later by the drain.
 
@@ -78,9 +96,46 @@ class RawClick:
             fields["p"] = 1
         return fields
 
+    def packed(self) -> str:
+        """The click as one field value: the stream entry is `c <packed>` (one field, less for Redis to parse)."""
+        return SEP.join(
+            (
+                self.event_id,
+                str(self.link_id),
+                str(self.at_ms),
+                self.method,
+                "1" if self.prefetch else "",
+                self.ip,
+                self.user_agent,
+                self.referer,
+                self.session_key,
+            )
+        )
+
+    def xadd_command(self) -> bytes:
+        """`XADD adv:clicks * c <packed>` in the Redis protocol, ready to send (no client-side packing)."""
+        value = self.packed().encode("utf-8", "replace")
+        return b"%s$%d\r\n%s\r\n" % (_XADD_HEAD, len(value), value)
+
     @classmethod
     def from_fields(cls, entry_id: str, fields: dict[bytes, bytes]) -> "RawClick":
         """The click of one stream entry. Raises KeyError or ValueError for an entry we did not write."""
+        if b"c" in fields:
+            parts = fields[b"c"].decode("utf-8", "replace").split(SEP, 8)
+            if len(parts) != 9 or not parts[0] or len(parts[0]) > MAX_EVENT_ID:
+                raise ValueError("not a packed click")
+            event_id, link_id, at_ms, method, prefetch, ip, user_agent, referer, session_key = parts
+            return cls(
+                event_id,
+                int(link_id),
+                int(at_ms),
+                ip,
+                user_agent,
+                referer,
+                method or "GET",
+                bool(prefetch),
+                session_key,
+            )
 
         def text(key: bytes) -> str:
             return fields.get(key, b"").decode("utf-8", "replace")
@@ -120,14 +175,18 @@ def click_id(at_ms: int) -> str:
     return f"c-{at_ms:012x}{_random_bits(80):020x}"
 
 
-def client_ip(meta: dict) -> str:
+def client_ip(meta: dict, proxies: int) -> str:
     """The visitor's address: REMOTE_ADDR, or the address the last trusted proxy saw."""
-    proxies = settings.SHORTLINK_TRUSTED_PROXIES
     if proxies:
         forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if len(forwarded) >= proxies:
             return forwarded[-proxies][:64]
     return meta.get("REMOTE_ADDR", "")[:64]
+
+
+def _header(meta: dict, name: str, limit: int) -> str:
+    value = meta.get(name, "")
+    return (value.replace(SEP, "") if SEP in value else value)[:limit]
 
 
 def raw_click_from_request(*, link_id: int, request: HttpRequest) -> RawClick:
@@ -142,19 +201,36 @@ def raw_click_from_request(*, link_id: int, request: HttpRequest) -> RawClick:
     purpose = purpose.lower() if purpose else ""
     session_key = ""
     if "HTTP_COOKIE" in meta:
-        session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")[:MAX_SESSION]
+        session_key = request.COOKIES.get(hot_settings.session_cookie, "")[:MAX_SESSION].replace(SEP, "")
     at_ms = int(time.time() * 1000)
     return RawClick(
-        event_id=click_id(at_ms),
-        link_id=link_id,
-        at_ms=at_ms,
-        ip=client_ip(meta),
-        user_agent=meta.get("HTTP_USER_AGENT", "")[:MAX_UA],
-        referer=meta.get("HTTP_REFERER", "")[:MAX_REFERER],
-        method=request.method or "GET",
-        prefetch="prefetch" in purpose or "preview" in purpose,  # Safari's Top Sites send X-Purpose: preview
-        session_key=session_key,
+        click_id(at_ms),
+        link_id,
+        at_ms,
+        client_ip(meta, hot_settings.trusted_proxies).replace(SEP, ""),
+        _header(meta, "HTTP_USER_AGENT", MAX_UA),
+        _header(meta, "HTTP_REFERER", MAX_REFERER),
+        request.method or "GET",
+        "prefetch" in purpose or "preview" in purpose,  # Safari's Top Sites send X-Purpose: preview
+        session_key,
     )
+
+
+class HotSettings:
+    """The settings the redirect reads on every click, as plain attributes (django.conf.settings costs
+    a lookup through its lazy wrapper each time). Refreshed when a setting changes (tests)."""
+
+    def __init__(self) -> None:
+        self.load()
+
+    def load(self, **kwargs) -> None:
+        self.session_cookie = settings.SESSION_COOKIE_NAME
+        self.trusted_proxies = settings.SHORTLINK_TRUSTED_PROXIES
+        self.batch_seconds = settings.SHORTLINK_CLICK_BATCH_MS / 1000 if settings.SHORTLINK_REDIS_URL else 0.0
+
+
+hot_settings = HotSettings()
+setting_changed.connect(hot_settings.load, dispatch_uid="shortlinks.buffer.hot_settings")
 
 
 # --- The connection, with a short circuit breaker ------------------------------------------
@@ -169,7 +245,9 @@ def get_client(*, ignore_breaker: bool = False) -> redis.Redis | None:
         return None
     if _state["url"] != url:
         # The redirect may wait a fraction of a second for Redis, never more.
-        _state["client"] = redis_client(url, socket_timeout=0.5, connect_timeout=0.25, health_check_interval=30)
+        _state["client"] = redis_client(
+            url, socket_timeout=0.5, connect_timeout=0.25, health_check_interval=30, retries=0
+        )
         _state["url"] = url
     return _state["client"]
 
@@ -184,6 +262,7 @@ def reset() -> None:
     """Forget the connection and any recorded failure (tests, settings changes)."""
     _state.update(url=None, client=None, down_until=0.0)
     _thread.__dict__.clear()
+    batcher.stop()
 
 
 # The redirect's own connection, one per thread, used without the pool: taking and returning a
@@ -237,42 +316,144 @@ def code_cache_set(code: str, link: tuple[int, str] | None) -> None:
         _failed(exc)
 
 
-def _xadd(client: redis.Redis, click: RawClick) -> None:
+def _xadd(client: redis.Redis, clicks: list[RawClick]) -> list[RawClick]:
+    """One write of len(clicks) pipelined XADDs; the clicks Redis refused (an error reply, e.g. out of memory)."""
     connection = _hot_connection(client)
-    connection.send_command("XADD", STREAM, "*", *click.field_args())
-    connection.read_response()  # raises ResponseError for an error reply (e.g. Redis out of memory)
+    connection.send_packed_command([b"".join([click.xadd_command() for click in clicks])], check_health=False)
+    refused = []
+    for click in clicks:
+        try:
+            connection.read_response()
+        except redis.ResponseError:
+            refused.append(click)
+    return refused
 
 
-def buffer_append(click: RawClick) -> bool:
-    """XADD the raw click; False when it could not be buffered (write it to the database instead).
+def buffer_append_many(clicks: list[RawClick]) -> list[RawClick]:
+    """XADD the raw clicks; those that could not be buffered (write them to the database instead).
 
-    False does not promise that the entry is absent: an XADD that timed out may still run. The
-    click's own id makes that harmless (the drain skips ids already stored).
+    Not buffered does not promise that the entry is absent: an XADD that timed out may still run.
+    The click's own id makes that harmless (the drain skips ids already stored).
     """
     client = get_client()
     if client is None:
-        return False
+        return clicks
     reused = getattr(_thread, "client", None) is client
     try:
-        _xadd(client, click)
+        refused = _xadd(client, clicks)
     except redis.ConnectionError as exc:
         _drop_hot_connection()
         if not reused:
             _failed(exc)
-            return False
+            return clicks
         # A connection opened before Redis restarted fails on its first command although Redis may be
         # back: one more try on a fresh connection (a refused one costs a millisecond) before giving up.
         try:
-            _xadd(client, click)
+            refused = _xadd(client, clicks)
         except redis.RedisError as retry_exc:
             _drop_hot_connection()
             _failed(retry_exc)
-            return False
-    except redis.RedisError as exc:  # a timeout (not retried: it would double the wait) or an error reply
+            return clicks
+    except redis.RedisError as exc:  # a timeout (not retried: it would double the wait)
         _drop_hot_connection()
         _failed(exc)
-        return False
-    return True
+        return clicks
+    if refused:
+        _failed(redis.ResponseError(f"{len(refused)} XADD refused"))
+    return refused
+
+
+def buffer_append(click: RawClick) -> bool:
+    """XADD one raw click in this request; False when it could not be buffered."""
+    return not buffer_append_many([click])
+
+
+class ClickBatcher:
+    """This process's clicks on their way to Redis: appended by requests, sent by one thread.
+
+    The thread wakes on the first click of a batch, waits SHORTLINK_CLICK_BATCH_MS for more, and
+    sends them all in one write (pipelined XADDs, one reply read per click); what Redis does not
+    take goes to `fallback` (the database) from the same thread. A request's cost is one deque
+    append, so the redirect no longer waits for a round trip to Redis.
+    """
+
+    def __init__(self) -> None:
+        self.queue: deque[RawClick] = deque()
+        self.wake = threading.Event()
+        self.stopping = False
+        self.thread: threading.Thread | None = None
+        self.pid = 0
+        self.fallback: Callable[[list[RawClick]], None] | None = None
+        self.linger = 0.0
+
+    def add(self, click: RawClick, *, linger: float, fallback: Callable[[list[RawClick]], None]) -> None:
+        self.queue.append(click)
+        if self.pid != os.getpid():  # first click in this process (a forked worker does not inherit threads)
+            self._start(linger, fallback)
+        if not self.wake.is_set():
+            self.wake.set()
+
+    def _start(self, linger: float, fallback: Callable[[list[RawClick]], None]) -> None:
+        with _start_lock:
+            if self.pid == os.getpid():
+                return
+            self.linger, self.fallback, self.stopping = linger, fallback, False
+            self.thread = threading.Thread(target=self._run, name="click-batcher", daemon=True)
+            self.thread.start()
+            self.pid = os.getpid()
+
+    def _run(self) -> None:
+        try:
+            while not self.stopping:
+                self.wake.wait()
+                if self.linger:
+                    time.sleep(self.linger)
+                self.wake.clear()
+                self.flush()
+        finally:
+            db.connections.close_all()  # this thread's own, opened when Redis failed and clicks were parked
+
+    def flush(self) -> None:
+        """Send every click queued so far (also called at exit)."""
+        with _flush_lock:
+            while self.queue:
+                batch = [self.queue.popleft() for _ in range(min(len(self.queue), 1000))]
+                try:
+                    unbuffered = buffer_append_many(batch)
+                except Exception:  # never lose the batch to a bug in the sending: the database takes it
+                    logger.exception("Sending %d clicks to Redis failed", len(batch))
+                    unbuffered = batch
+                if unbuffered and self.fallback is not None:
+                    self.fallback(unbuffered)
+
+    def stop(self) -> None:
+        """Send what is queued and end the thread (process exit, tests)."""
+        thread = self.thread
+        if thread is not None and self.pid == os.getpid() and thread.is_alive():
+            self.stopping = True
+            self.wake.set()
+            thread.join(timeout=5)
+        self.flush()
+        self.thread, self.pid = None, 0
+
+
+_start_lock = threading.Lock()
+_flush_lock = threading.Lock()  # the thread and an exiting process never send the same clicks twice
+batcher = ClickBatcher()
+
+
+def _flush_at_exit() -> None:
+    if batcher.queue:
+        batcher.stop()
+
+
+atexit.register(_flush_at_exit)
+try:  # worker processes started by multiprocessing (granian) end with os._exit: atexit never runs there
+    from multiprocessing import util as _mp_util
+
+    _mp_util.Finalize(None, _flush_at_exit, exitpriority=100)
+except ImportError:  # pragma: no cover
+    pass
 
 
 # --- Drain side ------------------------------------------------------------------------------
@@ -285,18 +466,43 @@ def stream_ensure_group(client: redis.Redis) -> None:
             raise
 
 
-def stream_read(client: redis.Redis, *, count: int) -> list[tuple[str, dict[bytes, bytes]]]:
-    """The next batch: first entries delivered before but never acknowledged (a crashed drain), then new ones."""
-    for start in ("0", ">"):
-        reply = client.xreadgroup(GROUP, CONSUMER, {STREAM: start}, count=count)
-        entries = [(entry_id.decode(), fields) for _, batch in reply for entry_id, fields in batch if fields]
-        if entries:
-            return entries
-        if start == "0" and reply and reply[0][1]:
-            # Pending ids whose entries were deleted (fields None): acknowledge them away.
-            stale = [entry_id for _, batch in reply for entry_id, fields in batch if not fields]
-            client.xack(STREAM, GROUP, *stale)
-    return []
+CLAIM_IDLE_SECONDS = 10  # an entry read by another drain and not acknowledged for this long: that drain died
+CONSUMER_IDLE_FORGET_MS = 3600 * 1000
+
+
+def drain_consumer() -> str:
+    """This drain's name in the consumer group: one per process and thread, so drains run side by side.
+
+    Redis hands each new entry to one consumer only; a consumer's pending list is what it read and
+    has not acknowledged yet (its crash log), read again first by the same process.
+    """
+    return f"{socket.gethostname()}-{os.getpid()}-{threading.get_ident()}"
+
+
+def stream_read(client: redis.Redis, *, consumer: str, count: int) -> list[tuple[str, dict[bytes, bytes]]]:
+    """The next batch for `consumer`: its own unacknowledged entries (a failed batch), then those another
+    drain read CLAIM_IDLE_SECONDS ago and never acknowledged (it died), then new ones."""
+    reply = client.xreadgroup(GROUP, consumer, {STREAM: "0"}, count=count)
+    entries = [(entry_id.decode(), fields) for _, batch in reply for entry_id, fields in batch if fields]
+    if entries:
+        return entries
+    if reply and reply[0][1]:
+        # Pending ids whose entries were deleted (fields None): acknowledge them away.
+        stale = [entry_id for _, batch in reply for entry_id, fields in batch if not fields]
+        client.xack(STREAM, GROUP, *stale)
+    claimed = client.xautoclaim(STREAM, GROUP, consumer, CLAIM_IDLE_SECONDS * 1000, start_id="0-0", count=count)
+    entries = [(entry_id.decode(), fields) for entry_id, fields in claimed[1] if fields]
+    if entries:
+        return entries
+    reply = client.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=count)
+    return [(entry_id.decode(), fields) for _, batch in reply for entry_id, fields in batch if fields]
+
+
+def stream_forget_idle_consumers(client: redis.Redis) -> None:
+    """Remove consumers of finished processes (nothing pending, idle for an hour) from the group."""
+    for consumer in client.xinfo_consumers(STREAM, GROUP):
+        if not consumer["pending"] and consumer["idle"] > CONSUMER_IDLE_FORGET_MS:
+            client.xgroup_delconsumer(STREAM, GROUP, consumer["name"])
 
 
 def stream_ack(client: redis.Redis, entry_ids: list[str]) -> None:

@@ -27,6 +27,11 @@ class ResolvedLink:
     link_id: int
     location: str  # the target, already IRI-encoded for the Location header
 
+    def __post_init__(self) -> None:
+        # The redirect writes it into the header store unchecked (shortlinks.views.redirect).
+        if not self.location.isascii() or "\r" in self.location or "\n" in self.location:
+            raise ValueError(f"Not a header-safe location for link {self.link_id}")
+
 
 # code -> (expires at, link or None). Per process; a plain dict is thread-safe enough for this.
 _local: dict[str, tuple[float, ResolvedLink | None]] = {}

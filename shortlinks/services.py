@@ -117,25 +117,35 @@ def links_ensure_for_posts(
 def click_capture(*, link_id: int, request: HttpRequest) -> None:
     """Record one request to a short link without slowing the redirect, and never fail it.
 
-    Normal path: one XADD to the Redis buffer (classification happens at drain). Without
-    Redis, or while it is down, the click is handed to the `click_unbuffered` receivers, which
-    classify and store it right here instead (analytics connects one). If even that fails the
-    click is logged as lost and the visitor is still redirected.
+    Normal path: the raw click goes to the Redis buffer (classification happens at drain), through
+    this process's batch (SHORTLINK_CLICK_BATCH_MS) or one XADD in the request. Without Redis, or
+    while it is down, the click is handed to the `click_unbuffered` receivers (analytics stores
+    it). If even that fails the click is logged as lost and the visitor is still redirected.
 
     The click's id is made once, here, and is the same on both paths: when an XADD that timed out
     runs after all, the drain finds the id already stored by the direct write and skips it.
     """
     event = buffer.raw_click_from_request(link_id=link_id, request=request)
+    linger = buffer.hot_settings.batch_seconds
+    if linger:
+        buffer.batcher.add(event, linger=linger, fallback=clicks_store_unbuffered)
+        return
     if buffer.buffer_append(event):
         return
+    clicks_store_unbuffered([event])
+
+
+def clicks_store_unbuffered(events: list[buffer.RawClick]) -> None:
+    """Hand clicks the buffer did not take to the `click_unbuffered` receivers; log them as lost if that fails."""
     if not click_unbuffered.has_listeners():
-        logger.error("Click on link %s lost: no buffer and nobody receives unbuffered clicks", link_id)
+        logger.error("%d clicks lost: no buffer and nobody receives unbuffered clicks", len(events))
         return
-    for _receiver, outcome in click_unbuffered.send_robust(sender=ShortLink, event=event):
+    for _receiver, outcome in click_unbuffered.send_robust(sender=ShortLink, events=events):
         if isinstance(outcome, Exception):
             logger.error(
-                "Click on link %s lost: no buffer and the database write failed",
-                link_id,
+                "%d clicks (links %s) lost: no buffer and the database write failed",
+                len(events),
+                sorted({event.link_id for event in events})[:10],
                 exc_info=(type(outcome), outcome, outcome.__traceback__),
             )
 

@@ -12,6 +12,10 @@ from .selectors import link_for_code, link_resolve
 from .services import click_capture
 
 NO_STORE = "private, no-store"
+REDIRECT_HEADERS = {
+    "cache-control": ("Cache-Control", NO_STORE),  # every click must reach us: no 301, no caching
+    "x-robots-tag": ("X-Robots-Tag", "noindex"),  # search engines index the target, not the short link
+}
 ROBOTS_TXT = """\
 # Short links (/s/) may be followed by everyone, so the networks' preview crawlers
 # (LinkedInBot, Twitterbot, facebookexternalhit, Mastodon, Bluesky's cardyb, Slackbot…)
@@ -49,9 +53,12 @@ def redirect(request: HttpRequest, code: str) -> HttpResponse:
         return _not_found()
     click_capture(link_id=link.link_id, request=request)
     response = HttpResponse(status=302)
-    response["Location"] = link.location
-    response["Cache-Control"] = NO_STORE  # every click must reach us: no 301, no caching
-    response["X-Robots-Tag"] = "noindex"  # search engines index the target, not the short link
+    # Straight into the header store: these values are checked once, when the link is resolved and
+    # cached (ResolvedLink), instead of on every redirect by HttpResponse.__setitem__.
+    response.headers._store.update(
+        location=("Location", link.location),
+        **REDIRECT_HEADERS,
+    )
     return response
 
 

@@ -40,3 +40,6 @@ SHARE_FETCH_OPEN_GRAPH = False
 # The network fakes speak http on 127.0.0.1; tests that prove refusals set both back to False.
 OUTBOUND_HTTP_ALLOW_HTTP = True
 OUTBOUND_HTTP_ALLOW_LOOPBACK = True
+# One XADD inside each redirect, so a test sees the click in Redis when the response is back
+# (tests/shortlinks/test_click_batch.py covers the batching thread).
+SHORTLINK_CLICK_BATCH_MS = 0

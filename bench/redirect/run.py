@@ -1,18 +1,27 @@
 """Redirect benchmark: `make bench-redirect`. Not a test; prints one JSON line at the end.
 
-Starts gunicorn (DEBUG off, PostgreSQL, Redis) with bench/redirect/settings.py, drives it with
-wrk from a separate process, interleaves the cases ROUNDS times and reports medians:
+Runs a redis-server of its own (appendonly, appendfsync everysec, as production must) and an app
+server (DEBUG off, PostgreSQL) with bench/redirect/settings.py, drives it with wrk from a separate
+process, interleaves the cases ROUNDS times and reports medians:
   (a) /s/<code> over 10,000 links, 10% bots/previews, 3% unknown and 1% malformed codes;
   (b) a baseline Django view (full middleware stack) answering a constant 302;
   (c) a naive redirect: ORM lookup + synchronous click insert per request;
-  (floor) a constant 302 answered where the short-link fast path sits (what gunicorn+WSGI cost).
-Then p99 at ~75% of (a)'s maximum rate, then an exact phase (a bounded Python client that
-knows what each request is), then the drain, then the check: every 302 of (a) stored exactly
-once, and the exact phase's humans/bots stored as such.
+  (floor) a constant 302 answered where the short-link fast path sits (what server+WSGI cost).
+Phases:
+  1. servers: floor, redirect and baseline on each app server of BENCH_SERVERS, same workers;
+  2. the chosen server (BENCH_SERVER): the four cases, p99 at ~75% of (a)'s maximum rate, an exact
+     phase (a bounded Python client that knows what each request is), the drain, and the check:
+     every 302 stored exactly once, the exact phase's humans/bots stored as such;
+  3. outage: (a) with Redis stopped (outage_rps), then a run during which Redis is stopped for 5 s
+     and restarted: every 302 of the phase stored once, and how long after Redis answered the
+     workers stopped parking clicks in the database (recovery_s);
+  4. drain: DRAIN_EVENTS raw events drained by one drain process, then by two side by side.
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/advocacy_bench_redirect),
-BENCH_REDIS_URL (default redis://127.0.0.1:6379/13, flushed: use a Redis DB of your own),
-BENCH_SECONDS (6), BENCH_ROUNDS (5), BENCH_WORKERS (2 x cores + 1), BENCH_CONNECTIONS (16), BENCH_PORT (8765).
+BENCH_REDIS_PORT (a free port), BENCH_SECONDS (6), BENCH_ROUNDS (5), BENCH_WORKERS (cores),
+BENCH_THREADS (4, gthread and granian), BENCH_CONNECTIONS (16), BENCH_PORT (8765),
+BENCH_SERVER (granian-wsgi), BENCH_SERVERS (gunicorn-sync,gunicorn-gthread,granian-wsgi,granian-asgi),
+BENCH_COMPARE_ROUNDS (2), BENCH_DRAIN_EVENTS (20000).
 """
 
 import json
@@ -33,12 +42,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/advocacy_bench_redirect")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+REDIS_PORT = int(os.environ.get("BENCH_REDIS_PORT") or _free_port())
+REDIS_URL = f"redis://127.0.0.1:{REDIS_PORT}/0"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "6"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))  # gunicorn's advice
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))  # the same for every server: one per core
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
+SERVER = os.environ.get("BENCH_SERVER", "granian-wsgi")
+SERVERS = os.environ.get("BENCH_SERVERS", "gunicorn-sync,gunicorn-gthread,granian-wsgi,granian-asgi").split(",")
+COMPARE_ROUNDS = int(os.environ.get("BENCH_COMPARE_ROUNDS", "2"))
+DRAIN_EVENTS = int(os.environ.get("BENCH_DRAIN_EVENTS", "20000"))
+OUTAGE_SECONDS = 5
 LINKS = 10_000
 EXACT_LINKS = 500  # links of their own for the exact phase, so its counts can be checked one for one
 EXACT_REQUESTS = 3_000
@@ -148,20 +173,45 @@ def reset_clicks() -> None:
 
     for model in (Click, FilteredHit, DailyVisitor, ClickRollup, VisitorSalt):
         model.objects.all().delete()
-    redis.Redis.from_url(REDIS_URL).flushdb()  # our own Redis DB only
+    from analytics.models import ParkedClick
+
+    ParkedClick.objects.all().delete()
+    redis.Redis.from_url(REDIS_URL).flushdb()  # the benchmark's own redis-server
 
 
-def start_server() -> subprocess.Popen:
-    gunicorn = shutil.which("gunicorn", path=str(ROOT / ".venv" / "bin")) or "gunicorn"
-    cmd = [
-        gunicorn,
-        "advocacy.wsgi:application",
-        f"--bind=127.0.0.1:{PORT}",
-        f"--workers={WORKERS}",
-        "--worker-class=sync",
-        "--backlog=2048",
-        "--log-level=warning",
-    ]
+SERVER_THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+
+
+def server_command(kind: str, workers: int) -> list[str]:
+    """The command line of one app server, `workers` processes, bound to BASE."""
+    venv_bin = str(ROOT / ".venv" / "bin")
+    if kind.startswith("gunicorn"):
+        gunicorn = shutil.which("gunicorn", path=venv_bin) or "gunicorn"
+        # No access log (granian writes none either).
+        cmd = [
+            gunicorn,
+            "-c",
+            "python:bench.redirect.gunicorn_bench",
+            "advocacy.wsgi:application",
+            f"--bind=127.0.0.1:{PORT}",
+        ]
+        cmd += [f"--workers={workers}"]
+        cmd += ["--backlog=2048", "--log-level=warning"]
+        if kind == "gunicorn-gthread":
+            return [*cmd, "--worker-class=gthread", f"--threads={SERVER_THREADS}"]
+        return [*cmd, "--worker-class=sync"]
+    granian = shutil.which("granian", path=venv_bin) or "granian"
+    interface = "asgi" if kind == "granian-asgi" else "wsgi"
+    app = "advocacy.asgi:application" if interface == "asgi" else "advocacy.wsgi:application"
+    cmd = [granian, "--interface", interface, "--host", "127.0.0.1", "--port", str(PORT), "--workers", str(workers)]
+    cmd += ["--backlog", "2048", "--log-level", "warning", "--no-ws"]
+    if interface == "wsgi":
+        cmd += ["--blocking-threads", str(SERVER_THREADS)]
+    return [*cmd, app]
+
+
+def start_server(kind: str = "", workers: int = 0) -> subprocess.Popen:
+    cmd = server_command(kind or SERVER, workers or WORKERS)
     server = subprocess.Popen(cmd, cwd=ROOT, env=ENV, start_new_session=True)
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -171,7 +221,7 @@ def start_server() -> subprocess.Popen:
         except (urllib.error.URLError, ConnectionError, OSError):
             time.sleep(0.3)
     stop_server(server)
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit(f"{kind} did not start")
 
 
 def stop_server(server: subprocess.Popen) -> None:
@@ -299,29 +349,270 @@ def cpu_per_request(codes: list[str], n: int = 3000) -> dict[str, float]:
     out: dict[str, list[float]] = {name: [] for name in paths}
     for _ in range(3):
         for name, path in paths.items():
+            count = n // 5 if name == "naive" else n  # 1-2 ms each: a fifth is plenty
             for i in range(200):
                 b"".join(app(environ(path(i), i), start_response))
             cpu = time.process_time()
-            for i in range(n):
+            for i in range(count):
                 b"".join(app(environ(path(i), i), start_response))
-            out[name].append((time.process_time() - cpu) / n * 1e6)
+            out[name].append((time.process_time() - cpu) / count * 1e6)
     reset_clicks()
     return {name: round(statistics.median(values)) for name, values in out.items()}
 
 
+class RedisServer:
+    """The benchmark's own redis-server: appendonly with fsync every second, as production runs it."""
+
+    def __init__(self) -> None:
+        self.directory = tempfile.mkdtemp(prefix="advocacy-bench-redis-")
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        import redis
+
+        cmd = ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--dir", self.directory]
+        cmd += ["--appendonly", "yes", "--appendfsync", "everysec"]
+        self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        probe = redis.Redis.from_url(REDIS_URL, socket_timeout=1)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if probe.ping():
+                    return
+            except redis.RedisError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+
+    def stop(self) -> None:
+        """SIGTERM: a clean shutdown; appendonly keeps every entry written so far."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def median_case(results: list[dict]) -> dict:
+    return {k: statistics.median(r[k] for r in results) for k in ("rps", "p50_ms", "p99_ms")}
+
+
+def compare_servers(codes_file: Path) -> dict[str, dict]:
+    """Floor, redirect and baseline on each server, WORKERS processes each, COMPARE_ROUNDS interleaved rounds."""
+    cases = {"floor": "fixed:/bench/bare", "redirect": "/s/", "baseline": "fixed:/bench/baseline"}
+    table: dict[str, dict] = {}
+    for kind in SERVERS:
+        server = start_server(kind, WORKERS)
+        try:
+            for target in cases.values():
+                wrk(target, codes_file, seconds=2, connections=CONNECTIONS)
+            runs: dict[str, list[dict]] = {name: [] for name in cases}
+            for _ in range(COMPARE_ROUNDS):
+                for name, target in cases.items():
+                    runs[name].append(wrk(target, codes_file, seconds=SECONDS, connections=CONNECTIONS))
+        finally:
+            stop_server(server)
+        med = {name: median_case(rs) for name, rs in runs.items()}
+        table[kind] = {
+            "floor_rps": round(med["floor"]["rps"]),
+            "redirect_rps": round(med["redirect"]["rps"]),
+            "baseline_rps": round(med["baseline"]["rps"]),
+            "redirect_p99_ms": round(med["redirect"]["p99_ms"], 2),
+            "redirect_vs_floor": round(med["redirect"]["rps"] / med["floor"]["rps"], 3),
+            "load_avg": round(os.getloadavg()[0], 2),
+        }
+        log(f"  {kind}: {table[kind]}")
+    return table
+
+
+def parked_count() -> int:
+    from analytics.models import ParkedClick
+
+    return ParkedClick.objects.count()
+
+
+def wrk_stored_total() -> int:
+    from analytics.models import Click, FilteredHit
+
+    return Click.objects.exclude(event_id__startswith="naive-").count() + FilteredHit.objects.count()
+
+
+def duplicate_ids() -> int:
+    from django.db.models import Count
+
+    from analytics.models import Click
+
+    return Click.objects.values("event_id").annotate(n=Count("id")).filter(n__gt=1).count()
+
+
+def outage_phase(codes_file: Path, redis_server: RedisServer) -> dict:
+    """Redis stopped: the redirect's rate; then Redis stopped for 5 s mid-run and restarted: none lost, none
+    doubled, and how soon the workers buffer in Redis again."""
+    import threading
+
+    reset_clicks()
+    server = start_server()
+    try:
+        warm = wrk("/s/", codes_file, seconds=2, connections=CONNECTIONS)  # warm, Redis up
+        redis_server.stop()
+        time.sleep(0.5)
+        outage = wrk("/s/", codes_file, seconds=SECONDS, connections=CONNECTIONS)
+        log(f"  Redis down: {outage['rps']:.0f} req/s p99 {outage['p99_ms']:.2f} ms")
+        redis_server.start()
+        time.sleep(1)
+        total = 3 + OUTAGE_SECONDS + 4
+        result: dict = {}
+        run = threading.Thread(
+            target=lambda: result.update(wrk("/s/", codes_file, seconds=total, connections=CONNECTIONS))
+        )
+        run.start()
+        time.sleep(3)
+        redis_server.stop()
+        time.sleep(OUTAGE_SECONDS)
+        redis_server.start()
+        answering_at = time.monotonic()
+        last_count, last_growth = parked_count(), answering_at
+        while run.is_alive():
+            count = parked_count()
+            if count != last_count:
+                last_count, last_growth = count, time.monotonic()
+            time.sleep(0.02)
+        run.join()
+    finally:
+        stop_server(server)
+    recovery = max(0.0, last_growth - answering_at)
+    log(f"  Redis stopped mid-run: {result['rps']:.0f} req/s; back to the stream {recovery:.2f} s after it answered")
+    drain_all()
+    sent = warm["s302"] + outage["s302"] + result["s302"]
+    stored = wrk_stored_total()
+    in_flight_cap = 3 * CONNECTIONS  # answered after a wrk run's deadline: stored, not tallied
+    return {
+        "outage_rps": round(outage["rps"]),
+        "outage_p99_ms": round(outage["p99_ms"], 2),
+        "outage_run_rps": round(result["rps"]),
+        "outage_responses_302": sent,
+        "outage_stored_events": stored,
+        "outage_lost": max(0, sent - stored),
+        "outage_duplicated": duplicate_ids() + max(0, stored - sent - in_flight_cap),
+        "outage_parked_left": parked_count(),
+        "recovery_s": round(recovery, 3),
+    }
+
+
+DRAIN_WORKER = """
+import os, sys, time
+sys.path.insert(0, os.getcwd())
+import django
+django.setup()
+from analytics.services import clicks_drain
+sys.stdin.readline()  # set up; go
+start = time.time()
+handled = 0
+while n := clicks_drain(batch_size=500, max_batches=1000):
+    handled += n
+print(start, time.time(), handled, flush=True)
+"""
+
+
+def fill_stream(codes_ids: list[int], n: int) -> None:
+    """n raw events as the redirect buffers them: 10% bots, visitors repeating now and then."""
+    import random
+
+    import redis
+
+    from shortlinks.buffer import RawClick, click_id
+
+    rng = random.Random(7)
+    client = redis.Redis.from_url(REDIS_URL)
+    now_ms = int(time.time() * 1000)
+    pipe = client.pipeline(transaction=False)
+    for i in range(n):
+        ua = "Twitterbot/1.0" if i % 10 == 0 else FIREFOX
+        click = RawClick(
+            click_id(now_ms),
+            rng.choice(codes_ids),
+            now_ms,
+            f"10.{i % 200}.{i // 200 % 250}.{i % 250 + 1}",
+            ua,
+            "https://www.linkedin.com/",
+            "GET",
+            False,
+            "",
+        )
+        pipe.xadd("adv:clicks", {"c": click.packed()})
+        if i % 1000 == 999:
+            pipe.execute()
+    pipe.execute()
+
+
+def drain_with(workers: int, link_ids: list[int]) -> dict:
+    import redis
+
+    reset_clicks()
+    memory = redis.Redis.from_url(REDIS_URL).info("memory")["used_memory"]
+    fill_stream(link_ids, DRAIN_EVENTS)
+    memory = redis.Redis.from_url(REDIS_URL).info("memory")["used_memory"] - memory
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", DRAIN_WORKER],
+            cwd=ROOT,
+            env=ENV,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(workers)
+    ]
+    time.sleep(4)  # django.setup in each
+    for proc in procs:
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    spans = []
+    for proc in procs:
+        out, _ = proc.communicate(timeout=600)
+        start, end, handled = out.split()
+        spans.append((float(start), float(end), int(handled)))
+    seconds = max(end for _, end, _ in spans) - min(start for start, _, _ in spans)
+    stored = wrk_stored_total()
+    return {
+        "events": DRAIN_EVENTS,
+        "handled": [handled for _, _, handled in spans],
+        "stored": stored,
+        "duplicated": duplicate_ids() + max(0, stored - DRAIN_EVENTS),
+        "lost": max(0, DRAIN_EVENTS - stored),
+        "events_per_s": round(DRAIN_EVENTS / seconds) if seconds else None,
+        "redis_bytes_per_event": round(memory / DRAIN_EVENTS),
+    }
+
+
 def main() -> None:
+    redis_server = RedisServer()
+    redis_server.start()
+    try:
+        measure(redis_server)
+    finally:
+        redis_server.remove()
+
+
+def measure(redis_server: RedisServer) -> None:
     ensure_database()
     django_setup()
     log("seeding…")
     all_codes = seed()
     codes, exact_codes = all_codes[:LINKS], all_codes[LINKS:]
-    codes_file = Path(tempfile.gettempdir()) / "advocacy-bench-codes.txt"
+    codes_file = Path(tempfile.gettempdir()) / f"advocacy-bench-codes-{PORT}.txt"
     codes_file.write_text("\n".join(codes) + "\n")
     reset_clicks()
     log("CPU per request, in process…")
     cpu_us = cpu_per_request(codes)
     log(f"  {cpu_us}")
     load_before = os.getloadavg()
+    log(f"servers ({WORKERS} workers each)…")
+    servers = compare_servers(codes_file)
+    reset_clicks()
+    log(f"{SERVER}…")
     server = start_server()
     cases = {
         "redirect": "/s/",
@@ -393,10 +684,27 @@ def main() -> None:
     socket_errors = sum(
         r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"] for r in redirect_runs
     )
+    log("outage…")
+    outage = outage_phase(codes_file, redis_server)
+    log(f"  {outage}")
+    log("drain, one worker then two…")
+    from shortlinks.models import ShortLink
+
+    link_ids = list(ShortLink.objects.order_by("pk").values_list("pk", flat=True)[:LINKS])
+    drain_1 = drain_with(1, link_ids)
+    log(f"  1 worker: {drain_1}")
+    drain_2 = drain_with(2, link_ids)
+    log(f"  2 workers: {drain_2}")
+    reset_clicks()
+    sync_redirect = servers.get("gunicorn-sync", {}).get("redirect_rps")
+    redirect_vs_floor = med["redirect"]["rps"] / med["floor"]["rps"]
+    outage_vs_naive = outage["outage_rps"] / med["naive"]["rps"]
     result = {
         "links": len(codes),
         "workers": WORKERS,
-        "server": "gunicorn sync",
+        "server": SERVER,
+        "servers": servers,
+        "redirect_vs_gunicorn_sync": round(med["redirect"]["rps"] / sync_redirect, 3) if sync_redirect else None,
         "connections": CONNECTIONS,
         "seconds_per_run": SECONDS,
         "rounds": ROUNDS,
@@ -439,13 +747,33 @@ def main() -> None:
         "drain_events_per_s": round(drained / drain_seconds) if drain_seconds else None,
         "lost": lost,
         "duplicated": duplicated,
+        **outage,
+        "outage_vs_naive": round(outage_vs_naive, 3),
+        "drain_events_per_s_1_worker": drain_1["events_per_s"],
+        "drain_events_per_s_2_workers": drain_2["events_per_s"],
+        "drain_2_workers_handled": drain_2["handled"],
+        "redis_bytes_per_buffered_click": drain_1["redis_bytes_per_event"],
+        "drain_lost": drain_1["lost"] + drain_2["lost"],
+        "drain_duplicated": drain_1["duplicated"] + drain_2["duplicated"],
         "load_avg_before": [round(x, 2) for x in load_before],
         "load_avg_after": [round(x, 2) for x in os.getloadavg()],
         "goal_redirect_vs_baseline_0_8": med["redirect"]["rps"] / med["baseline"]["rps"] >= 0.8,
         "goal_redirect_vs_naive_2": med["redirect"]["rps"] / med["naive"]["rps"] >= 2,
         "goal_p99_under_20ms": statistics.median(r["p99_ms"] for r in paced) < 20,
         "goal_none_lost_or_duplicated": lost == 0 and duplicated == 0 and exact_ok,
+        "goal_redirect_vs_floor_0_8": redirect_vs_floor >= 0.8,
+        "goal_redirect_vs_gunicorn_sync_2": bool(sync_redirect) and med["redirect"]["rps"] >= 2 * sync_redirect,
+        "goal_outage_vs_naive_2": outage_vs_naive >= 2,
+        "goal_outage_none_lost_or_duplicated": outage["outage_lost"] == 0 and outage["outage_duplicated"] == 0,
+        "goal_recovery_under_1s": outage["recovery_s"] < 1,
+        "goal_two_drains_faster": (drain_2["events_per_s"] or 0) > (drain_1["events_per_s"] or 0),
+        "goal_drains_none_lost_or_duplicated": drain_1["lost"]
+        + drain_1["duplicated"]
+        + drain_2["lost"]
+        + drain_2["duplicated"]
+        == 0,
     }
+    log(f"load average before {result['load_avg_before']}, after {result['load_avg_after']}")
     print(json.dumps(result))
 
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from analytics.models import Click
+from analytics.models import Click, ParkedClick
 from analytics.services import clicks_drain
 from shortlinks import buffer
 from tests.factories import ShortLinkFactory
@@ -36,13 +36,14 @@ def test_a_refused_connection_is_tried_again_after_a_second_not_five(client, lin
     visit(client, link)
     private_redis.stop()
     assert visit(client, link).status_code == 302  # refused (twice: old connection, fresh one)
-    assert Click.objects.count() == 1
+    assert ParkedClick.objects.count() == 1
     assert buffer._state["down_until"] - time.monotonic() <= buffer.RETRY_AFTER_REFUSED <= 1.0
     private_redis.start()
     time.sleep(buffer.RETRY_AFTER_REFUSED + 0.05)
     visit(client, link)
-    assert Click.objects.count() == 1  # Redis answers again: the click is buffered
+    assert ParkedClick.objects.count() == 1  # Redis answers again: the click is buffered
     assert private_redis.client().xlen(buffer.STREAM) == 2
+    assert clicks_drain() == 3
 
 
 def test_a_timeout_keeps_redis_out_of_the_redirect_for_longer(client, link, private_redis):
@@ -58,4 +59,32 @@ def test_a_timeout_keeps_redis_out_of_the_redirect_for_longer(client, link, priv
         assert time.monotonic() - started < 0.4
     finally:
         private_redis.resume()
-    assert Click.objects.count() == 2
+    assert ParkedClick.objects.count() == 2
+    assert clicks_drain() == 4  # two parked; two in the stream, one of them the timed-out XADD that ran
+    assert Click.objects.count() == 3
+
+
+def test_clicks_go_back_to_the_stream_within_a_second_of_redis_answering(client, link, private_redis):
+    """No redis-py retry with backoff against a stopped server, no stale connection: a refused click costs
+    milliseconds, and the clicks after the restart are buffered again within a second."""
+    visit(client, link)
+    sent = 1
+    private_redis.stop()
+    for _ in range(5):
+        started = time.monotonic()
+        assert visit(client, link).status_code == 302
+        sent += 1
+        assert time.monotonic() - started < 0.2  # parked at once, no multi-second backoff
+    private_redis.start()
+    answering_since = time.monotonic()
+    stream = private_redis.client()
+    in_stream_before = stream.xlen(buffer.STREAM)
+    while stream.xlen(buffer.STREAM) == in_stream_before:
+        assert time.monotonic() - answering_since < 1.0, "still on the slow path a second after Redis came back"
+        visit(client, link)
+        sent += 1
+        time.sleep(0.01)
+    while clicks_drain():
+        pass
+    assert Click.objects.count() == sent
+    assert not ParkedClick.objects.exists()

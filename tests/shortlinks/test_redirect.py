@@ -4,7 +4,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from analytics.models import Click, ClickRollup, DailyVisitor, FilteredHit
+from analytics.models import Click, ClickRollup, DailyVisitor, FilteredHit, ParkedClick
+from analytics.services import clicks_drain
 from campaigns.models import SuggestedPost
 from shortlinks import buffer
 from tests.factories import ShortLinkFactory
@@ -163,11 +164,16 @@ def test_redis_down_still_redirects_and_stores_the_click(client, link, settings)
     response = visit(client, link)
     assert response.status_code == 302
     assert response["Location"] == link.target_url
-    click = Click.objects.get()
-    assert click.link == link and click.is_unique and not click.is_self_click
-    # The breaker now skips Redis for a few seconds: the next click goes straight to the database too.
+    # Parked raw, unclassified: the redirect stays cheap while Redis is down.
+    assert ParkedClick.objects.get().link_id == link.pk
+    assert not Click.objects.exists()
+    # The breaker now skips Redis for a moment: the next click goes straight to the database too.
     assert visit(client, link).status_code == 302
-    assert Click.objects.count() == 2
+    assert ParkedClick.objects.count() == 2
+    assert clicks_drain() == 2  # the drain classifies them without Redis
+    first, second = Click.objects.order_by("clicked_at", "pk")
+    assert first.link == link and first.is_unique and not first.is_self_click and not second.is_unique
+    assert not ParkedClick.objects.exists()  # and no raw IP stays behind
 
 
 def test_redis_failing_mid_flight_falls_back_to_the_database(client, link, redis_client, settings, monkeypatch):
@@ -179,12 +185,17 @@ def test_redis_failing_mid_flight_falls_back_to_the_database(client, link, redis
     visit(client, link)  # warm caches, one buffered click
 
     class ResetConnection:
-        def send_command(self, *args, **kwargs):
+        def pack_commands(self, commands):
+            return b""
+
+        def send_packed_command(self, *args, **kwargs):
             raise redis.ConnectionError("Connection reset by peer")
 
     monkeypatch.setattr(buffer, "_hot_connection", lambda client: ResetConnection())
     assert visit(client, link).status_code == 302
-    assert Click.objects.count() == 1  # the fallback click; the buffered one waits for the drain
+    assert ParkedClick.objects.count() == 1  # the fallback click; the buffered one waits for the drain
+    assert clicks_drain() == 2
+    assert Click.objects.count() == 2
 
 
 def test_the_redirect_survives_the_database_failing_too(client, link, settings, monkeypatch, caplog):
@@ -194,10 +205,10 @@ def test_the_redirect_survives_the_database_failing_too(client, link, settings, 
     def broken(**kwargs):
         raise RuntimeError("database is gone")
 
-    monkeypatch.setattr("analytics.services.click_record_now", broken)
+    monkeypatch.setattr("analytics.services.clicks_record_now", broken)
     response = visit(client, link)
     assert response.status_code == 302
-    assert f"Click on link {link.pk} lost" in caplog.text
+    assert f"1 clicks (links [{link.pk}]) lost" in caplog.text
 
 
 def test_the_redirect_without_redis_does_not_import_analytics():
@@ -247,4 +258,4 @@ def test_an_error_reply_from_redis_falls_back_to_the_database(client, link, redi
     redis_client.set(buffer.STREAM, "not a stream")  # XADD now answers WRONGTYPE, as it would answer OOM
     response = visit(client, link)
     assert response.status_code == 302
-    assert Click.objects.filter(link=link, event_id__startswith="c-").count() == 1
+    assert ParkedClick.objects.filter(link_id=link.pk, event_id__startswith="c-").count() == 1
