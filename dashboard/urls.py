@@ -1,13 +1,11 @@
 from django.urls import path
 
 from . import views
-from .api.views import TodayPostsApi
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("today/", views.today, name="today"),
     path("healthz", views.healthz, name="healthz"),
-    path("api/v1/today/", TodayPostsApi.as_view(), name="api-today"),
     # Dashboards (issue 12): my impact for everyone; programme analytics for admins and content managers.
     path("me/impact/", views.my_impact, name="my_impact"),
     path("programme/", views.programme_overview, name="programme"),

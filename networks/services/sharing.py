@@ -231,3 +231,19 @@ def share_enqueue(*, share_id: int) -> None:
     from ..tasks import share_publish_task
 
     transaction.on_commit(lambda: share_publish_task.delay(share_id))
+
+
+def share_retry(*, share: Share, now: dt.datetime | None = None) -> Share:
+    """Share a failed direct share's post again on the same network, as a new share (a failed one stays failed,
+    as its history). The same rules as a first share apply (the post still shareable, a usable account, no
+    other live share). Raises ValidationError, storing nothing, otherwise."""
+    if share.route != Share.Route.DIRECT or share.status != Share.Status.FAILED:
+        raise ValidationError("Only a failed direct share can be tried again.")
+    return share_direct_create(
+        user=share.user,
+        post=share.post,
+        network=share.network,
+        include_image=share.with_image,
+        now=now,
+        source=share.source,
+    )
