@@ -148,4 +148,3 @@ def rule_set(*, action: str, points: int, daily_cap_per_share: int | None = None
     rule.full_clean()
     rule.save()
     return rule
-
