@@ -1,5 +1,9 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
+
+
+BAD_CURSOR = "Not a cursor this API gave out: start again from the first page."
 
 
 class ApiCursorPagination(CursorPagination):
@@ -28,10 +32,14 @@ class ApiCursorPagination(CursorPagination):
         ordering = getattr(view, "cursor_ordering", None) or self.ordering
         return (ordering,) if isinstance(ordering, str) else tuple(ordering)
 
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, DjangoValidationError):  # a position of the wrong type for the field
+            raise ValidationError({"cursor": [BAD_CURSOR]}) from None
+
     def decode_cursor(self, request):
         try:
             return super().decode_cursor(request)
         except NotFound:
-            raise ValidationError(
-                {"cursor": ["Not a cursor this API gave out: start again from the first page."]}
-            ) from None
+            raise ValidationError({"cursor": [BAD_CURSOR]}) from None
