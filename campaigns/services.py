@@ -359,4 +359,7 @@ def post_image_replace(*, post: SuggestedPost, upload) -> None:
     checked and stored as `post_image_set` does. Raises ValidationError, keeping the old image."""
     if post.status in POST_LOCKED_STATUSES:
         raise ValidationError({"image": f"A {post.get_status_display().lower()} post's image cannot change."})
-    post_image_set(post=post, upload=upload)
+    try:
+        post_image_set(post=post, upload=upload)
+    except ValidationError as exc:
+        raise ValidationError({"image": exc.messages}) from None
