@@ -79,7 +79,8 @@ def test_post_goes_through_every_workflow_step(api, content_manager, advocacy_ad
     assert featured.status_code == 200 and featured.json()["is_featured"] is True
     assert api.post(f"/api/v1/posts/{post_id}/publish/", {}, format="json").json()["status"] == "published"
     assert api.post(f"/api/v1/posts/{post_id}/archive/", {}, format="json").json()["status"] == "archived"
-    steps = list(PostTransition.objects.filter(post_id=post_id).values_list("to_status", flat=True).order_by("at", "pk"))
+    steps = PostTransition.objects.filter(post_id=post_id).order_by("at", "pk").values_list("to_status", flat=True)
+    steps = list(steps)
     assert steps == ["submitted", "rejected", "submitted", "approved", "published", "archived"]
 
 

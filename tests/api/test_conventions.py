@@ -169,8 +169,13 @@ def test_unknown_fields_in_a_write_are_refused_and_nothing_is_stored(api, conten
     "body",
     [
         {"name": 5, "narrative": [], "starts_at": "soon", "ends_at": True, "utm_campaign": "no spaces!"},
-        {"name": "x" * 500, "narrative": "n", "starts_at": "2030-01-01T00:00Z", "ends_at": "2029-01-01T00:00Z",
-         "utm_campaign": "ok"},  # fmt: skip
+        {
+            "name": "x" * 500,
+            "narrative": "n",
+            "starts_at": "2030-01-01T00:00Z",
+            "ends_at": "2029-01-01T00:00Z",
+            "utm_campaign": "ok",
+        },  # fmt: skip
         [1, 2, 3],
         "just a string",
     ],

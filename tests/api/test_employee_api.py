@@ -23,7 +23,12 @@ def account(employee, mastodon):  # noqa: F811
 
 
 def test_share_now_posts_through_the_same_service_as_the_page(
-    api, employee, account, post, mastodon, django_capture_on_commit_callbacks  # noqa: F811
+    api,
+    employee,
+    account,
+    post,
+    mastodon,
+    django_capture_on_commit_callbacks,  # noqa: F811
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(
@@ -94,7 +99,12 @@ def test_cancel_a_scheduled_share_then_too_late_to_cancel_again(api, employee, a
 
 
 def test_retry_a_failed_share_makes_a_new_one_and_refuses_others(
-    api, employee, account, post, mastodon, django_capture_on_commit_callbacks  # noqa: F811
+    api,
+    employee,
+    account,
+    post,
+    mastodon,
+    django_capture_on_commit_callbacks,  # noqa: F811
 ):
     failed = make_share(user=employee, post=post, network="mastodon", account=account, status=Share.Status.FAILED)
     api.force_login(employee)

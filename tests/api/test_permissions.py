@@ -9,8 +9,8 @@ in a fresh database, callers in the order below (the admin last: some admin writ
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from accounts.roles import ADVOCACY_ADMIN, CONTENT_MANAGER, EMPLOYEE
 from accounts.models import Team
+from accounts.roles import ADVOCACY_ADMIN, CONTENT_MANAGER, EMPLOYEE
 from analytics.models import Click
 from api.models import ApiToken
 from campaigns.models import PostStatus
