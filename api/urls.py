@@ -1,3 +1,4 @@
+from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
@@ -63,6 +64,13 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(permission_classes=DOCS), name="api-schema"),
     # The documentation pages: the login page for the signed-out, not a JSON error.
     path("docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
-    path("redoc/", login_required(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
+    # Redoc styles itself with <style> elements and reads the schema in a worker: allowed on this page only.
+    path(
+        "redoc/",
+        csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]})(
+            login_required(SpectacularRedocView.as_view(url_name="api-schema"))
+        ),
+        name="api-redoc",
+    ),
     re_path(r"^(?P<rest>.*)$", not_found),
 ]

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the network fakes' fixtures are imported from tests/networks/conftest.py
 """Employees through the API: the same sharing services, rules and errors as the share page."""
 
 import datetime as dt
@@ -17,7 +18,7 @@ TEXT = "Our new release is out. 🎉\n\n#employee"
 
 
 @pytest.fixture
-def account(employee, mastodon):  # noqa: F811
+def account(employee, mastodon):
     mastodon.tokens["tok"] = {"scope": "read write:statuses write:media"}
     return ConnectedAccountFactory(user=employee, network="mastodon", instance=mastodon.instance, access_token="tok")
 
@@ -28,7 +29,7 @@ def test_share_now_posts_through_the_same_service_as_the_page(
     account,
     post,
     mastodon,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(
@@ -41,7 +42,7 @@ def test_share_now_posts_through_the_same_service_as_the_page(
     assert response.json()["id"] == share.pk and response.json()["short_url"].startswith("https://go.example.com/s/")
 
 
-def test_a_second_live_share_is_refused_like_on_the_page(api, employee, account, post):  # noqa: F811
+def test_a_second_live_share_is_refused_like_on_the_page(api, employee, account, post):
     api.force_login(employee)
     when = (timezone.now() + dt.timedelta(hours=2)).isoformat()
     body = {"post": post.pk, "network": "mastodon", "scheduled_for": when}
@@ -52,7 +53,7 @@ def test_a_second_live_share_is_refused_like_on_the_page(api, employee, account,
     assert Share.objects.count() == 1
 
 
-def test_a_schedule_in_the_past_is_a_field_error_and_nothing_is_stored(api, employee, account, post):  # noqa: F811
+def test_a_schedule_in_the_past_is_a_field_error_and_nothing_is_stored(api, employee, account, post):
     api.force_login(employee)
     past = (timezone.now() - dt.timedelta(hours=1)).isoformat()
     response = api.post(
@@ -63,14 +64,14 @@ def test_a_schedule_in_the_past_is_a_field_error_and_nothing_is_stored(api, empl
     assert not Share.objects.exists()
 
 
-def test_direct_without_an_account_says_to_connect_or_use_the_dialog(api, employee, post):  # noqa: F811
+def test_direct_without_an_account_says_to_connect_or_use_the_dialog(api, employee, post):
     api.force_login(employee)
     response = api.post("/api/v1/shares/", {"post": post.pk, "network": "linkedin"}, format="json")
     assert response.status_code == 400
     assert "connect an account or use the share dialog" in response.json()["message"]
 
 
-def test_an_intent_share_records_the_dialog_and_returns_its_url(api, employee, post):  # noqa: F811
+def test_an_intent_share_records_the_dialog_and_returns_its_url(api, employee, post):
     api.force_login(employee)
     response = api.post("/api/v1/shares/", {"post": post.pk, "network": "linkedin", "route": "intent"}, format="json")
     assert response.status_code == 201
@@ -86,7 +87,7 @@ def test_a_post_not_aimed_at_me_is_a_404(api, employee):
     assert response.status_code == 404 and not Share.objects.exists()
 
 
-def test_cancel_a_scheduled_share_then_too_late_to_cancel_again(api, employee, account, post):  # noqa: F811
+def test_cancel_a_scheduled_share_then_too_late_to_cancel_again(api, employee, account, post):
     api.force_login(employee)
     when = (timezone.now() + dt.timedelta(hours=2)).isoformat()
     share_id = api.post(
@@ -104,7 +105,7 @@ def test_retry_a_failed_share_makes_a_new_one_and_refuses_others(
     account,
     post,
     mastodon,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     failed = make_share(user=employee, post=post, network="mastodon", account=account, status=Share.Status.FAILED)
     api.force_login(employee)
@@ -117,7 +118,7 @@ def test_retry_a_failed_share_makes_a_new_one_and_refuses_others(
     assert refused.status_code == 400 and "Only a failed direct share" in refused.json()["message"]
 
 
-def test_my_shares_lists_only_mine_and_filters_by_status(api, employee, colleague, post):  # noqa: F811
+def test_my_shares_lists_only_mine_and_filters_by_status(api, employee, colleague, post):
     mine = make_share(user=employee, post=post, network="x")
     make_share(user=colleague, post=post, network="x")
     make_share(user=employee, post=SuggestedPostFactory(), network="x", status=Share.Status.FAILED)
@@ -129,7 +130,7 @@ def test_my_shares_lists_only_mine_and_filters_by_status(api, employee, colleagu
     assert api.post(f"/api/v1/shares/{theirs.pk}/cancel/", {}, format="json").status_code == 404
 
 
-def test_my_links_with_click_totals_and_their_counted_clicks(api, employee, colleague, post):  # noqa: F811
+def test_my_links_with_click_totals_and_their_counted_clicks(api, employee, colleague, post):
     share = make_share(user=employee, post=post, network="x")
     now = timezone.now()
     Click.objects.create(link=share.short_link, event_id="a", clicked_at=now, is_unique=True, referrer_host="t.co")
@@ -143,7 +144,7 @@ def test_my_links_with_click_totals_and_their_counted_clicks(api, employee, coll
     assert api.get(f"/api/v1/links/{other.short_link_id}/clicks/").status_code == 404
 
 
-def test_my_points_and_ledger(api, employee, post):  # noqa: F811
+def test_my_points_and_ledger(api, employee, post):
     share = make_share(user=employee, post=post, network="x")
     points_award_share(share_id=share.pk)
     api.force_login(employee)
