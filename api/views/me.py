@@ -180,7 +180,11 @@ class SharesApi(mixins.ListModelMixin, ApiView):
         data = ShareInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        post = get_object_or_404(posts_for_today(user=request.user), pk=values["post"])
+        post = posts_for_today(user=request.user).filter(pk=values["post"]).first()
+        if post is None:
+            raise ValidationError(
+                {"post": ["This post is not available to share (it may have expired or been withdrawn)."]}
+            )
         if values["route"] == "intent":
             share, url = sharing.share_intent_create(
                 user=request.user, post=post, network=values["network"], instance=values.get("instance", ""),
@@ -286,7 +290,7 @@ class LinksApi(ApiView):
     def get_queryset(self):
         return ShortLink.objects.filter(user=self.request.user).select_related("post")
 
-    @extend_schema(summary="My short links with their click totals")
+    @extend_schema(summary="My short links with their click totals", responses=LinkSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         totals = link_click_totals(link_ids=[link.pk for link in page])
@@ -322,7 +326,7 @@ class LinkClicksApi(ApiView):
         link = get_object_or_404(ShortLink, pk=self.kwargs["link_id"], user=self.request.user)
         return clicks_counting().filter(link=link)
 
-    @extend_schema(summary="Counted clicks on one of my links")
+    @extend_schema(summary="Counted clicks on one of my links", responses=ClickSerializer(many=True))
     def get(self, request, link_id: int):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(ClickSerializer(page, many=True).data)

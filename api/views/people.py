@@ -200,7 +200,11 @@ class PointRulesApi(ApiView):
     permission_classes = RULES
     pagination_class = None  # one row per action: a fixed, short list
 
-    @extend_schema(summary="Point rules: what each action earns now", operation_id="point_rules_list")
+    @extend_schema(
+        summary="Point rules: what each action earns now",
+        operation_id="point_rules_list",
+        responses=RuleSerializer(many=True),
+    )
     def get(self, request):
         return Response(RuleSerializer(rules_in_force(), many=True).data)
 

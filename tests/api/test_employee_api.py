@@ -80,11 +80,12 @@ def test_an_intent_share_records_the_dialog_and_returns_its_url(api, employee, p
     assert Share.objects.get().route == Share.Route.INTENT
 
 
-def test_a_post_not_aimed_at_me_is_a_404(api, employee):
+def test_a_post_not_aimed_at_me_is_refused(api, employee):
     hidden = SuggestedPostFactory(status="draft")
     api.force_login(employee)
     response = api.post("/api/v1/shares/", {"post": hidden.pk, "network": "linkedin", "route": "intent"}, format="json")
-    assert response.status_code == 404 and not Share.objects.exists()
+    assert response.status_code == 400 and "not available" in response.json()["fields"]["post"][0]
+    assert not Share.objects.exists()
 
 
 def test_cancel_a_scheduled_share_then_too_late_to_cancel_again(api, employee, account, post):
