@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := advocacy.settings
 
-.PHONY: run test test-shifted-clock lint venv migrate seed bench bench-redirect bench-leaderboard bench-digest bench-dashboard clean
+.PHONY: run test test-shifted-clock lint venv migrate seed bench bench-redirect bench-leaderboard bench-digest bench-dashboard bench-api openapi clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -60,7 +60,7 @@ FAKETIME_AT ?= +400d
 test-shifted-clock: venv
 	@DJANGO_SETTINGS_MODULE=tests.settings faketime -f "$(FAKETIME_AT)" $(BIN)/python -m pytest -m "not browser and not real_time" $(PYTEST_ARGS)
 
-bench: bench-redirect bench-leaderboard bench-digest bench-dashboard
+bench: bench-redirect bench-leaderboard bench-digest bench-dashboard bench-api
 
 # Redirect throughput vs a baseline view and a naive redirect (gunicorn, PostgreSQL, Redis, DEBUG off).
 # Needs wrk (apt-get install wrk). BENCH_DATABASE_URL / BENCH_REDIS_URL pick a database and Redis DB of its own.
@@ -83,6 +83,16 @@ bench-digest: venv
 # Needs PostgreSQL; BENCH_DATABASE_URL (dropped and recreated, default advocacy_bench_dashboard).
 bench-dashboard: venv
 	@$(BIN)/python bench/dashboard/run.py
+
+# API: on the dashboard benchmark's data, p50/p95 of GET /api/v1/today/ and the campaign analytics endpoint
+# through personal tokens (goal p95 < 150 ms). Needs PostgreSQL; BENCH_DATABASE_URL (recreated, default
+# advocacy_bench_api); BENCH_CLICKS, BENCH_EMPLOYEES… as bench-dashboard. Ends with one JSON line.
+bench-api: venv
+	@$(BIN)/python bench/api/run.py
+
+# The OpenAPI schema checked into docs/ (tests/api/test_schema.py fails when it is stale).
+openapi: venv
+	@DEBUG=1 $(BIN)/python manage.py spectacular --file docs/openapi.yaml
 
 clean:
 	rm -rf var db.sqlite3 .pytest_cache

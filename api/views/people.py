@@ -14,7 +14,7 @@ from accounts import services as people
 from accounts.models import Location, Team, User
 from accounts.roles import ROLES
 from accounts.selectors import user_data_export
-from leaderboard.models import RULE_ACTIONS
+from leaderboard.models import RULE_ACTIONS, PointRule
 from leaderboard.selectors import rules_in_force
 from leaderboard.services.ledger import rule_set
 
@@ -198,6 +198,7 @@ class RuleInput(StrictSerializer):
 class PointRulesApi(ApiView):
     serializer_class = RuleSerializer
     permission_classes = RULES
+    queryset = PointRule.objects.none()  # the rules come from rules_in_force(); this names the model
     pagination_class = None  # one row per action: a fixed, short list
 
     @extend_schema(
