@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := advocacy.settings
 
-.PHONY: run test test-shifted-clock lint venv migrate seed bench bench-redirect bench-leaderboard bench-digest bench-dashboard bench-webhooks clean
+.PHONY: run test test-shifted-clock lint venv migrate seed bench bench-redirect bench-leaderboard bench-digest bench-dashboard bench-webhooks bench-api openapi clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -60,7 +60,7 @@ FAKETIME_AT ?= +400d
 test-shifted-clock: venv
 	@DJANGO_SETTINGS_MODULE=tests.settings faketime -f "$(FAKETIME_AT)" $(BIN)/python -m pytest -m "not browser and not real_time" $(PYTEST_ARGS)
 
-bench: bench-redirect bench-leaderboard bench-digest bench-dashboard bench-webhooks
+bench: bench-redirect bench-leaderboard bench-digest bench-dashboard bench-webhooks bench-api
 
 # Redirect throughput vs a baseline view, a naive redirect and the server's floor, on each app server (gunicorn sync
 # and gthread, granian WSGI and ASGI), then during a Redis outage, then the drain with one and two workers.
@@ -93,6 +93,16 @@ bench-dashboard: venv
 # BENCH_REDIS_URL (default db 13; only the click stream's keys are touched).
 bench-webhooks: venv
 	@$(BIN)/python bench/webhooks/run.py
+
+# API: on the dashboard benchmark's data, p50/p95 of GET /api/v1/today/ and the campaign analytics endpoint
+# through personal tokens (goal p95 < 150 ms). Needs PostgreSQL; BENCH_DATABASE_URL (recreated, default
+# advocacy_bench_api); BENCH_CLICKS, BENCH_EMPLOYEES… as bench-dashboard. Ends with one JSON line.
+bench-api: venv
+	@$(BIN)/python bench/api/run.py
+
+# The OpenAPI schema checked into docs/ (tests/api/test_schema.py fails when it is stale).
+openapi: venv
+	@DEBUG=1 $(BIN)/python manage.py spectacular --file docs/openapi.yaml
 
 clean:
 	rm -rf var db.sqlite3 .pytest_cache

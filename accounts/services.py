@@ -193,3 +193,44 @@ def policy_acknowledge(*, user: User, document: PolicyDocument, now=None) -> Pol
         user=user, document=document, defaults={"acknowledged_at": now or timezone.now()}
     )
     return ack
+@transaction.atomic
+def employee_invite(
+    *, email: str, first_name: str = "", last_name: str = "", role: str = EMPLOYEE, team=None, location=None
+) -> User:
+    """Add a person without a password: they sign in with single sign-on or set one with "Forgot password".
+
+    Raises ValidationError for an address already in use (compared without case)."""
+    from django.core.exceptions import ValidationError
+
+    email = User.objects.normalize_email(email).strip()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": "Someone with this address is already here."})
+    return employee_create(
+        email=email, first_name=first_name, last_name=last_name, role=role, team=team, location=location
+    )
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> bool:
+    """Switch a person off: no sign-in, and none of their API tokens works. Idempotent;
+    returns whether they were active. Their data and points stay (erasure is separate)."""
+    changed = User.objects.filter(pk=user.pk, is_active=True).update(is_active=False) == 1
+    user.refresh_from_db()
+    return changed
+
+
+@transaction.atomic
+def profile_place(*, user: User, team=..., location=...) -> EmployeeProfile:
+    """Move a person to a team and/or location (pass None to clear); the leaderboards hear of a team change."""
+    profile = profile_get(user=user)
+    changed = set()
+    if team is not ... and profile.team != team:
+        profile.team = team
+        changed.add("team")
+    if location is not ... and profile.location != location:
+        profile.location = location
+        changed.add("location")
+    if changed:
+        profile.save(update_fields=sorted(changed))
+        profile_changed(changed_fields=changed)
+    return profile

@@ -2,10 +2,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView
-from rest_framework.permissions import IsAuthenticated
 
 from accounts import views as account_views
+from api import pages as api_pages
 
 admin.site.site_header = "Advocacy administration"
 admin.site.site_title = "Advocacy admin"
@@ -19,8 +18,9 @@ urlpatterns = [
     path("me/policy/", account_views.my_policy, name="my_policy"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    # The schema lists every endpoint: signed-in people only.
-    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),
+    path("me/api-tokens/", api_pages.tokens_page, name="api_tokens"),
+    path("me/api-tokens/<int:token_id>/revoke/", api_pages.token_revoke_view, name="api_token_revoke"),
+    path("api/", include("api.urls")),
     # Each app below owns its own URLs.
     path("", include("shortlinks.urls")),
     path("networks/", include("networks.urls")),

@@ -488,3 +488,112 @@ def _kept_uploads_prune() -> None:
                 default_storage.delete(path)
         except (FileNotFoundError, NotImplementedError):
             continue
+# --- Creating and editing (the API; the admin's forms do the same through ModelAdmin) ------------------------
+
+# Once approved, a post's content is what was approved: only its schedule and featuring may change.
+POST_LOCKED_STATUSES = (PostStatus.APPROVED, PostStatus.PUBLISHED, PostStatus.ARCHIVED)
+POST_CONTENT_FIELDS = ("campaign", "title", "target_url", "image_alt", "disclaimer", "employees_may_edit")
+CAMPAIGN_FIELDS = (
+    "name", "narrative", "goal_metric", "goal_target", "starts_at", "ends_at",
+    "audience_languages", "hashtags", "utm_campaign", "owner",
+)  # fmt: skip
+
+
+def _full_clean(obj, *, exclude: list[str] | None = None) -> None:
+    obj.full_clean(exclude=exclude, validate_unique=True)
+
+
+@transaction.atomic
+def campaign_create(*, by, audience_teams=(), audience_locations=(), **fields) -> Campaign:
+    """A draft campaign (not launched). Raises ValidationError, storing nothing, for invalid fields."""
+    unknown = set(fields) - set(CAMPAIGN_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Not a campaign field." for name in unknown})
+    fields.setdefault("owner", by)
+    campaign = Campaign(**fields)
+    _full_clean(campaign)
+    campaign.save()
+    campaign.audience_teams.set(audience_teams)
+    campaign.audience_locations.set(audience_locations)
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(*, campaign: Campaign, audience_teams=None, audience_locations=None, **fields) -> Campaign:
+    """Change a campaign's fields (an archived one is read-only). Raises ValidationError, changing nothing."""
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if locked.archived_at:
+        raise ValidationError("An archived campaign cannot be changed.")
+    unknown = set(fields) - set(CAMPAIGN_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Not a campaign field." for name in unknown})
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    _full_clean(locked)
+    locked.save()
+    if audience_teams is not None:
+        locked.audience_teams.set(audience_teams)
+    if audience_locations is not None:
+        locked.audience_locations.set(audience_locations)
+    return locked
+
+
+def _variants_set(*, post: SuggestedPost, variants: dict[str, str]) -> None:
+    from .models import PostVariant
+
+    post.variants.exclude(network__in=list(variants)).delete()
+    for network, text in variants.items():
+        variant = post.variants.filter(network=network).first() or PostVariant(post=post, network=network)
+        variant.text = text
+        variant.full_clean(exclude=["post"], validate_unique=False)
+        variant.save()
+
+
+@transaction.atomic
+def post_create(*, by, campaign: Campaign, variants: dict[str, str], topics=(), **fields) -> SuggestedPost:
+    """A draft post with its copy per network (each checked against its network's limit, with the disclaimer).
+
+    Raises ValidationError, storing nothing, for invalid fields or copy. The image is set separately
+    (`post_image_set`), with the same checks as the admin's upload.
+    """
+    if campaign.archived_at:
+        raise ValidationError({"campaign": "This campaign is archived: add posts to a live one."})
+    post = SuggestedPost(campaign=campaign, created_by=by, **fields)
+    _full_clean(post, exclude=["image"])
+    post.save()
+    post.topics.set(topics)
+    _variants_set(post=post, variants=variants)
+    return post
+
+
+@transaction.atomic
+def post_update(*, post: SuggestedPost, variants: dict[str, str] | None = None, topics=None, **fields) -> SuggestedPost:
+    """Change a post. Its content (fields and copy) is locked once approved, as in the admin; the schedule and
+    featuring stay editable. Raises ValidationError, changing nothing."""
+    locked = SuggestedPost.objects.select_for_update().get(pk=post.pk)
+    if locked.status in POST_LOCKED_STATUSES:
+        frozen = sorted(set(fields) & set(POST_CONTENT_FIELDS)) + (["variants"] if variants is not None else [])
+        if frozen:
+            raise ValidationError(
+                {name: f"A {locked.get_status_display().lower()} post's content cannot change." for name in frozen}
+            )
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    _full_clean(locked, exclude=["image"])
+    locked.save()
+    if topics is not None:
+        locked.topics.set(topics)
+    if variants is not None:
+        _variants_set(post=locked, variants=variants)
+    return locked
+
+
+def post_image_replace(*, post: SuggestedPost, upload) -> None:
+    """The editor's upload: refused on an approved (or later) post, whose content is what was approved; else
+    checked and stored as `post_image_set` does. Raises ValidationError, keeping the old image."""
+    if post.status in POST_LOCKED_STATUSES:
+        raise ValidationError({"image": f"A {post.get_status_display().lower()} post's image cannot change."})
+    try:
+        post_image_set(post=post, upload=upload)
+    except ValidationError as exc:
+        raise ValidationError({"image": exc.messages}) from None

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from . import views
-from .api.views import TodayPostsApi
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,7 +9,6 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("manifest.webmanifest", views.web_manifest, name="web_manifest"),
     path("sw.js", views.service_worker, name="service_worker"),
-    path("api/v1/today/", TodayPostsApi.as_view(), name="api-today"),
     # Dashboards (issue 12): my impact for everyone; programme analytics for admins and content managers.
     path("me/impact/", views.my_impact, name="my_impact"),
     # Under /networks/ where it always was; here because it gathers clicks and engagement (analytics) too.

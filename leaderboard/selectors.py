@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import EmployeeProfile, Team, User
 
 from . import redis_boards
-from .models import BadgeAward, Period, PeriodScore, PointEntry
+from .models import DEFAULT_POINTS, RULE_ACTIONS, BadgeAward, Period, PeriodScore, PointEntry, PointRule
 from .periods import period_start
 
 
@@ -238,3 +238,9 @@ def post_points(*, user_id: int, post_id: int) -> int:
 
 
 PERIODS = [(p.value, p.label) for p in Period]
+
+
+def rules_in_force() -> list[PointRule]:
+    """Every action that earns points with its rule: the admin's row, or an unsaved row with the defaults."""
+    rows = {rule.action: rule for rule in PointRule.objects.all()}
+    return [rows.get(action) or PointRule(action=action, points=DEFAULT_POINTS[action]) for action, _ in RULE_ACTIONS]

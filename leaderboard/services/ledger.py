@@ -11,7 +11,16 @@ from django.utils import timezone
 from accounts.models import EmployeeProfile
 
 from .. import redis_boards
-from ..models import DEFAULT_DAILY_CLICK_CAP, DEFAULT_POINTS, Period, PeriodScore, PointEntry, PointRule, SourceType
+from ..models import (
+    DEFAULT_DAILY_CLICK_CAP,
+    DEFAULT_POINTS,
+    RULE_ACTIONS,
+    Period,
+    PeriodScore,
+    PointEntry,
+    PointRule,
+    SourceType,
+)
 from ..periods import period_start, period_starts
 
 logger = logging.getLogger(__name__)
@@ -123,3 +132,19 @@ def _redis_add(*, user_id: int, when: dt.datetime, delta: int) -> None:
         pipe.execute()
     except Exception:  # Redis down must not lose the award: the ledger has it, the nightly rebuild restores it.
         logger.exception("leaderboard: could not update Redis for user %s", user_id)
+
+
+@transaction.atomic
+def rule_set(*, action: str, points: int, daily_cap_per_share: int | None = None) -> PointRule:
+    """Set the points (and, for clicks, the daily cap per share) one action earns from now on; past entries keep
+    theirs. Raises ValidationError, changing nothing, for an unknown action or values out of range."""
+    from django.core.exceptions import ValidationError
+
+    if action not in dict(RULE_ACTIONS):
+        raise ValidationError({"action": f"“{action[:40]}” is not an action that earns points."})
+    rule = PointRule.objects.select_for_update().filter(action=action).first() or PointRule(action=action)
+    rule.points = points
+    rule.daily_cap_per_share = daily_cap_per_share
+    rule.full_clean()
+    rule.save()
+    return rule

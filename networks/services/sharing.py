@@ -343,3 +343,4 @@ def share_enqueue(*, share_id: int) -> None:
     from ..tasks import share_publish_task
 
     transaction.on_commit(lambda: share_publish_task.delay(share_id))
+

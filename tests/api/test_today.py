@@ -6,10 +6,10 @@ def test_today_api_lists_my_posts_with_variants(client, employee):
     client.force_login(employee)
     response = client.get("/api/v1/today/")
     assert response.status_code == 200
-    [item] = response.json()
+    [item] = response.json()["results"]
     assert item["id"] == post.pk and item["title"] == "API post"
     assert {v["network"] for v in item["variants"]} == {"x", "linkedin"}
-    only_x = client.get("/api/v1/today/?network=x").json()[0]["variants"]
+    only_x = client.get("/api/v1/today/?network=x").json()["results"][0]["variants"]
     assert only_x == [{"network": "x", "text": "On X"}]
 
 
@@ -17,11 +17,15 @@ def test_today_api_rejects_an_unknown_network_with_a_clear_error(client, employe
     client.force_login(employee)
     response = client.get("/api/v1/today/?network=myspace")
     assert response.status_code == 400
-    assert response.json() == {"network": ['"myspace" is not a valid choice.']}
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert "myspace" in body["fields"]["network"][0]
 
 
 def test_today_api_needs_a_login(client, db):
-    assert client.get("/api/v1/today/").status_code == 403
+    response = client.get("/api/v1/today/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
 
 
 def test_openapi_schema_describes_the_api(client, employee):
