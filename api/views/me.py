@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
@@ -237,15 +237,15 @@ class ShareRetryApi(ApiView):
     serializer_class = ShareSerializer
 
     @extend_schema(
-        summary="Try a failed direct share again (as a new share)",
+        summary="Try a failed direct share again (the same share, queued again with its idempotency key)",
         request=EmptyInput,
-        responses={201: ShareSerializer},
+        responses={200: ShareSerializer},
     )
     def post(self, request, share_id: int):
         EmptyInput(data=request.data).is_valid(raise_exception=True)
         share = share_selectors.share_get_for_user(user=request.user, share_id=share_id)
         again = sharing.share_retry(share=share)
-        return Response(ShareSerializer(again).data, status=status.HTTP_201_CREATED)
+        return Response(ShareSerializer(again).data)
 
 
 # --- Links and clicks -----------------------------------------------------------------------------------------

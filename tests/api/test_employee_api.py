@@ -100,7 +100,7 @@ def test_cancel_a_scheduled_share_then_too_late_to_cancel_again(api, employee, a
     assert again.status_code == 400 and "Too late" in again.json()["message"]
 
 
-def test_retry_a_failed_share_makes_a_new_one_and_refuses_others(
+def test_retry_a_failed_share_posts_it_once_and_refuses_others(
     api,
     employee,
     account,
@@ -112,11 +112,13 @@ def test_retry_a_failed_share_makes_a_new_one_and_refuses_others(
     api.force_login(employee)
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(f"/api/v1/shares/{failed.pk}/retry/", {}, format="json")
-    assert response.status_code == 201
-    again = Share.objects.get(pk=response.json()["id"])
-    assert again.pk != failed.pk and again.status == Share.Status.PUBLISHED
+    assert response.status_code == 200
+    assert response.json()["id"] == failed.pk, "the same share, keeping its idempotency key"
+    again = Share.objects.get(pk=failed.pk)
+    assert again.status == Share.Status.PUBLISHED
+    assert Share.objects.filter(post=post, user=employee).count() == 1
     refused = api.post(f"/api/v1/shares/{again.pk}/retry/", {}, format="json")
-    assert refused.status_code == 400 and "Only a failed direct share" in refused.json()["message"]
+    assert refused.status_code == 400 and "Only a failed post can be tried again" in refused.json()["message"]
 
 
 def test_my_shares_lists_only_mine_and_filters_by_status(api, employee, colleague, post):
