@@ -50,7 +50,21 @@ def _fuzz(operation, headers: dict, *, examples: int, checks=CHECKS, extra=None)
 
 
 @pytest.fixture
-def fuzz_world(db, settings, tmp_path):
+def wsgi_keeps_the_test_connection():
+    """The WSGI handler closes "old" database connections around each request; inside a test's transaction
+    that closes the test's own connection (PostgreSQL). Django's test client switches this off the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz_world(db, settings, tmp_path, wsgi_keeps_the_test_connection):
     settings.MEDIA_ROOT = tmp_path
     rates = {"api_token": "100000/min", "api_user": "100000/min"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
