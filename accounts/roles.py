@@ -70,6 +70,11 @@ CONTENT_MANAGER_PERMISSIONS = (
     "community.view_amplifyrequest",
     "community.change_amplifyrequest",
     "community.view_engagement",
+    "community.add_feed",
+    "community.change_feed",
+    "community.delete_feed",
+    "community.view_feed",
+    "community.view_feedentry",
 )
 
 

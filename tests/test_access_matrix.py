@@ -188,6 +188,7 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "community.suggestion": ("vc", "vcd"),  # employees suggest from the web app; managers edit and decide
     "community.amplifyrequest": ("vc", "vcd"),
     "community.engagement": ("v", "vd"),  # written by the engage service only
+    "community.feed": ("vacd", "vacd"),  # content managers add the company blog, careers and press feeds
 }
 
 ADMIN_PAGES = {  # suffix after admin/<app>/<model>/ → the permission it needs
