@@ -331,7 +331,8 @@ def feed_check(feed: Feed) -> int:
 
     # Parsed from the bytes we fetched: feedparser is never given a URL, so it never fetches anything itself.
     parsed = feedparser.parse(
-        response.content, response_headers={"content-type": response.headers.get("Content-Type", "")}
+        response.content,
+        response_headers={"content-type": response.headers.get("Content-Type", ""), "content-location": response.url},
     )
     if not parsed.entries and (parsed.bozo or not parsed.version):
         return _record(feed, error=NOT_A_FEED)
@@ -366,6 +367,8 @@ def _entry_import(feed: Feed, entry) -> bool:
         validate_http_url(link)
     except ValidationError:
         return False  # nothing to point the post at
+    if len(link) > 2000:
+        return False
     guid = (entry.get("id") or link)[:1000]
     if FeedEntry.objects.filter(feed=feed, guid=guid).exists():
         return False
