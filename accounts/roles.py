@@ -82,6 +82,11 @@ CONTENT_MANAGER_PERMISSIONS = (
     "programme.view_challengeresult",
     "programme.view_surveyinvite",
     "programme.view_surveyresponse",
+    "community.add_feed",
+    "community.change_feed",
+    "community.delete_feed",
+    "community.view_feed",
+    "community.view_feedentry",
 )
 
 

@@ -117,6 +117,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 50},
     },
+    "community: check each active RSS/Atom feed; new entries become draft posts": {
+        "task": "community.tasks.feeds_check_task",
+        "schedule": crontab(minute="7,37"),
+        "options": {"expires": 25 * MINUTE},
+    },
     "leaderboard: rebuild every leaderboard from the ledger": {
         "task": "leaderboard.tasks.rebuild_leaderboards",
         "schedule": crontab(minute=50, hour=3),

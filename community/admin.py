@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from . import services
 from .forms import ApproveSuggestionForm, ReasonForm
-from .models import AmplifyRequest, Engagement, Review, Suggestion
+from .models import AmplifyRequest, Engagement, Feed, FeedEntry, Review, Suggestion
 
 
 def _errors(exc: ValidationError) -> str:
@@ -84,7 +84,7 @@ class SuggestionAdmin(admin.ModelAdmin):
             if action == "approve":
                 form = ApproveSuggestionForm(request.POST)
                 if not form.is_valid():
-                    raise ValidationError([f"{k}: {' '.join(v)}" for k, v in form.errors.items()])
+                    raise ValidationError([f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items()])
                 post = services.suggestion_approve(suggestion=suggestion, by=request.user, **form.cleaned_data)
                 messages.success(request, f"Approved: the draft post “{post}” is credited to {suggestion.author}.")
                 return HttpResponseRedirect(reverse("admin:campaigns_suggestedpost_change", args=[post.pk]))
@@ -149,3 +149,57 @@ class EngagementAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # written by the engage service only
+
+
+# --- Feeds whose entries become draft posts ----------------------------------------
+
+
+class FeedEntryInline(admin.TabularInline):
+    model = FeedEntry
+    fields = ["title", "url", "published_at", "post", "seen_at"]
+    readonly_fields = ["title", "url", "published_at", "post", "seen_at"]
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Feed)
+class FeedAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "campaign", "is_active", "last_checked_at", "last_new_count", "last_error"]
+    list_filter = ["is_active"]
+    list_select_related = ["campaign"]
+    search_fields = ["name", "url"]
+    fields = [
+        "name",
+        "url",
+        "campaign",
+        "is_active",
+        "last_checked_at",
+        "last_new_count",
+        "last_error",
+        "etag",
+        "last_modified",
+    ]
+    readonly_fields = ["last_checked_at", "last_new_count", "last_error", "etag", "last_modified"]
+    autocomplete_fields = ["campaign"]
+    inlines = [FeedEntryInline]
+    actions = ["check_now"]
+
+    def save_model(self, request, obj, form, change):
+        services.feed_save(feed=obj, by=request.user)
+
+    @admin.action(description="Check now (new entries become draft posts)", permissions=["change"])
+    def check_now(self, request, queryset):
+        for feed in queryset.select_related("campaign"):
+            created = services.feed_check(feed)
+            if feed.last_error:
+                self.message_user(request, f"{feed}: {feed.last_error}", messages.ERROR)
+            else:
+                self.message_user(request, f"{feed}: {created} new draft post(s).", messages.SUCCESS)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from campaigns.images import validate_post_image
 from campaigns.models import validate_http_url
 from campaigns.networks import Network
+from infra.outbound_http import OutboundError, check_url
 
 TEXT_MAX = 3000
 REASON_MIN = 5
@@ -189,3 +190,71 @@ class Engagement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.user_id} on {self.request_id}"
+
+
+# --- Feed import ---------------------------------------------------------------------------------------------
+
+
+def validate_feed_url(value: str) -> None:
+    """An http(s) address the safe client may fetch: a private or loopback host is refused here, not at 3 a.m."""
+    validate_http_url(value)
+    try:
+        check_url(value, resolve=False)
+    except OutboundError as exc:
+        raise ValidationError(exc.message, code="refused") from exc
+
+
+class Feed(models.Model):
+    """An RSS or Atom feed (the company blog, careers, press) whose new entries become draft posts."""
+
+    name = models.CharField(max_length=200)
+    url = models.URLField("feed URL", max_length=2000, unique=True, validators=[validate_feed_url])
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.CASCADE,
+        related_name="feeds",
+        help_text="New entries become draft posts in this campaign, for review as usual.",
+    )
+    is_active = models.BooleanField("active", default=True, help_text="Checked every 30 minutes while active.")
+    last_checked_at = models.DateTimeField("last checked", null=True, blank=True, editable=False)
+    etag = models.CharField("ETag", max_length=500, blank=True, editable=False)
+    last_modified = models.CharField("Last-Modified", max_length=100, blank=True, editable=False)
+    last_error = models.CharField(max_length=500, blank=True, editable=False)
+    last_new_count = models.PositiveIntegerField("new entries at last check", default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FeedEntry(models.Model):
+    """One entry seen in a feed, kept so that it is never imported twice (by GUID, or by its link)."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="entries")
+    guid = models.CharField("GUID", max_length=1000)
+    url = models.URLField("link", max_length=2000, db_index=True)
+    title = models.CharField(max_length=500, blank=True)
+    published_at = models.DateTimeField("published", null=True, blank=True)
+    post = models.ForeignKey(
+        "campaigns.SuggestedPost",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The draft post this entry became; empty when its link had already become a post.",
+    )
+    seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-published_at", "-seen_at"]
+        verbose_name_plural = "feed entries"
+        constraints = [models.UniqueConstraint(fields=["feed", "guid"], name="one_entry_per_feed_guid")]
+
+    def __str__(self) -> str:
+        return self.title or self.url

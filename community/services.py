@@ -1,22 +1,39 @@
-"""Writes for suggestions, amplify requests and engagements. Each function says what it guarantees."""
+"""Writes for suggestions, amplify requests, engagements and feed import. Each function says what it guarantees."""
 
+import calendar
 import datetime as dt
+import html
 import logging
+import re
 
+import feedparser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from campaigns.images import sanitised_image
 from campaigns.models import Campaign, SuggestedPost, validate_http_url
+from campaigns.networks import TEXT_RULES, Network, compose_share_text, over_limit_message, short_link_placeholder
 from campaigns.services import post_draft_create
+from infra.outbound_http import OutboundError, outbound_request
 from leaderboard.services.awards import points_award_suggestion
 from networks.models import ConnectedAccount
 from networks.providers import AuthExpired, ProviderError, get_provider
 from networks.providers.base import PostRef, providers
 from networks.services.connections import account_flag_reconnect
 
-from .models import REASON_MIN, TEXT_MAX, AmplifyRequest, Engagement, Review, Suggestion, check_review_transition
+from .models import (
+    REASON_MIN,
+    TEXT_MAX,
+    AmplifyRequest,
+    Engagement,
+    Feed,
+    FeedEntry,
+    Review,
+    Suggestion,
+    check_review_transition,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -277,3 +294,175 @@ def _engagement_claim(*, request, user, action, account, provider) -> tuple[Enga
     ).update(account=account, created_at=now)
     existing.refresh_from_db()
     return existing, bool(taken)
+
+
+# --- Feed import: new entries of an RSS or Atom feed become draft posts in the feed's campaign --------------------
+
+FEED_MAX_BYTES = 2_000_000
+FEED_TIMEOUT = (5.0, 15.0)
+FEED_DEADLINE = 30.0
+NOT_A_FEED = "Not a valid RSS or Atom feed."
+# The networks a feed entry gets its own copy for; the generic copy serves the rest.
+FEED_VARIANT_NETWORKS = (Network.GENERIC, Network.LINKEDIN, Network.X, Network.MASTODON, Network.BLUESKY)
+ELLIPSIS = "…"
+
+
+def feed_check(feed: Feed) -> int:
+    """Fetch `feed` (conditional GET), turn each new entry into a draft post; return how many were made.
+
+    Safe to run twice at once: an entry is claimed by its (feed, GUID) row before its post is made.
+    Errors are recorded on the feed (`last_error`), never raised.
+    """
+    headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"}
+    if feed.etag:
+        headers["If-None-Match"] = feed.etag
+    if feed.last_modified:
+        headers["If-Modified-Since"] = feed.last_modified
+    try:
+        response = outbound_request(
+            "GET", feed.url, headers=headers, timeout=FEED_TIMEOUT, deadline=FEED_DEADLINE, max_bytes=FEED_MAX_BYTES
+        )
+    except OutboundError as exc:
+        return _record(feed, error=exc.message)
+    if response.status_code == 304:
+        return _record(feed)
+    if response.status_code != 200:
+        return _record(feed, error=f"The feed's server answered HTTP {response.status_code}.")
+
+    # Parsed from the bytes we fetched: feedparser is never given a URL, so it never fetches anything itself.
+    parsed = feedparser.parse(
+        response.content,
+        response_headers={"content-type": response.headers.get("Content-Type", ""), "content-location": response.url},
+    )
+    if not parsed.entries and (parsed.bozo or not parsed.version):
+        return _record(feed, error=NOT_A_FEED)
+
+    created = 0
+    for entry in parsed.entries:
+        if _entry_import(feed, entry):
+            created += 1
+    return _record(
+        feed,
+        new=created,
+        etag=response.headers.get("ETag", ""),
+        last_modified=response.headers.get("Last-Modified", ""),
+    )
+
+
+def _record(feed: Feed, *, error: str = "", new: int = 0, etag: str | None = None, last_modified: str | None = None):
+    feed.last_checked_at = timezone.now()
+    feed.last_error = error[:500]
+    feed.last_new_count = new
+    fields = ["last_checked_at", "last_error", "last_new_count"]
+    if etag is not None:
+        feed.etag, feed.last_modified = etag[:500], (last_modified or "")[:100]
+        fields += ["etag", "last_modified"]
+    feed.save(update_fields=fields)
+    return new
+
+
+def _entry_import(feed: Feed, entry) -> bool:
+    link = (entry.get("link") or "").strip()
+    try:
+        validate_http_url(link)
+    except ValidationError:
+        return False  # nothing to point the post at
+    if len(link) > 2000:
+        return False
+    guid = (entry.get("id") or link)[:1000]
+    if FeedEntry.objects.filter(feed=feed, guid=guid).exists():
+        return False
+    title = _plain(entry.get("title") or "")[:500]
+    summary = _plain(entry.get("summary") or "")
+    try:
+        with transaction.atomic():
+            row = FeedEntry.objects.create(feed=feed, guid=guid, url=link, title=title, published_at=_published(entry))
+            if FeedEntry.objects.filter(url=link, post__isnull=False).exists():
+                return False  # the same article through another feed (or an older GUID) is already a post
+            post = post_draft_create(
+                campaign=feed.campaign,
+                title=_trim_words(title or link, 200),
+                target_url=link,
+                texts={network: variant_text(network, title, summary) for network in FEED_VARIANT_NETWORKS},
+                by=None,
+            )
+            row.post = post
+            row.save(update_fields=["post"])
+    except IntegrityError:
+        return False  # another run claimed this GUID a moment ago
+    except ValidationError as exc:
+        logger.warning("feed %s: entry %s not imported: %s", feed.pk, guid, exc)
+        return False
+    return True
+
+
+def variant_text(network: str, title: str, summary: str) -> str:
+    """Title and summary, cut at a word boundary so the share (with its short link) fits `network`."""
+    text = f"{title}\n\n{summary}".strip() if summary and summary != title else title
+    if _fits(network, text):
+        return text
+    words = text.split(" ")
+    low, high = 0, len(words)  # the longest prefix of words that fits, with an ellipsis
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _fits(network, " ".join(words[:middle]).rstrip(" ,;:—-") + ELLIPSIS):
+            low = middle
+        else:
+            high = middle - 1
+    if low == 0:
+        return _trim_chars(network, text)
+    return " ".join(words[:low]).rstrip(" ,;:—-") + ELLIPSIS
+
+
+def _fits(network: str, text: str) -> bool:
+    if TEXT_RULES.get(network, TEXT_RULES[Network.GENERIC]).limit is None:
+        return True
+    return over_limit_message(network, compose_share_text(text, link=short_link_placeholder())) is None
+
+
+def _trim_chars(network: str, text: str) -> str:
+    while text and not _fits(network, text + ELLIPSIS):
+        text = text[:-1]
+    return text + ELLIPSIS
+
+
+def _trim_words(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] or text[: limit - 1]
+    return cut + ELLIPSIS
+
+
+def _plain(value: str) -> str:
+    """Text without HTML tags or entities, on one line per paragraph."""
+    value = re.sub(r"(?i)<\s*(br|/p|/div|/li|/h\d)\b[^>]*>", "\n", value)
+    value = html.unescape(strip_tags(value))
+    lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in value.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _published(entry) -> dt.datetime | None:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if not parsed:
+        return None
+    return dt.datetime.fromtimestamp(calendar.timegm(parsed), tz=dt.UTC)
+
+
+def feeds_check_enqueue() -> int:
+    """Queue one check per active feed; return how many were queued."""
+    from .tasks import feed_check_task
+
+    ids = list(Feed.objects.filter(is_active=True).values_list("pk", flat=True))
+    for feed_id in ids:
+        feed_check_task.delay(feed_id)
+    return len(ids)
+
+
+def feed_save(*, feed: Feed, by) -> Feed:
+    """Store a feed the admin's form has validated; a changed address forgets the old ETag and Last-Modified."""
+    if feed.pk and Feed.objects.filter(pk=feed.pk).exclude(url=feed.url).exists():
+        feed.etag = feed.last_modified = ""
+    if feed.pk is None and getattr(by, "pk", None):
+        feed.created_by = by
+    feed.save()
+    return feed

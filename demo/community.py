@@ -6,8 +6,9 @@ shows the pages and the moderation queue, and an engage tap fails with the netwo
 
 from accounts.models import User
 from accounts.roles import EMPLOYEE
+from campaigns.models import Campaign
 from community import services
-from community.models import AmplifyRequest, Suggestion
+from community.models import AmplifyRequest, Feed, Suggestion
 
 from .data import _load, organisation
 from .people import staff_users
@@ -40,3 +41,15 @@ def community_seed(*, result: SeedResult) -> None:
         result.add("amplify requests")
         if item["decision"] == "feature":
             services.amplify_request_move(request=request, to=AmplifyRequest.Status.FEATURED, by=manager)
+    _feed_seed(manager=manager, result=result)
+
+
+def _feed_seed(*, manager, result: SeedResult) -> None:
+    """One careers feed, inactive: its address does not exist, so "Check now" shows the polite failure message."""
+    campaign = Campaign.objects.filter(utm_campaign="engineering-hiring-2026").first()
+    url = f"https://careers.{organisation().domain}/feed/"
+    if campaign is None or Feed.objects.filter(url=url).exists():
+        return
+    feed = Feed(name="Northwind careers (demo address, not reachable)", url=url, campaign=campaign, is_active=False)
+    services.feed_save(feed=feed, by=manager)
+    result.add("feeds")

@@ -246,6 +246,7 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "programme.guidelinespage": ("vacd", "vacd"),
     "programme.storytip": ("vacd", "vacd"),
     "programme.spotlight": ("vc", "vcd"),  # picked by the weekly job; managers add a headline
+    "community.feed": ("vacd", "vacd"),  # content managers add the company blog, careers and press feeds
 }
 
 ADMIN_PAGES = {  # suffix after admin/<app>/<model>/ → the permission it needs

@@ -326,3 +326,11 @@ def test_demo_images_have_no_band_at_the_bottom():
             bottom = ImageStat.Stat(image.crop((0, height - 14, width, height))).mean[0]
             above = ImageStat.Stat(image.crop((0, height - 28, width, height - 14))).mean[0]
             assert abs(bottom - above) < 8, spec.title
+
+
+def test_seed_adds_one_inactive_demo_feed_in_the_hiring_campaign(seed_output, db):
+    from community.models import Feed
+
+    feed = Feed.objects.get()
+    assert feed.campaign.utm_campaign == "engineering-hiring-2026"
+    assert not feed.is_active  # its address does not exist: "Check now" shows the polite failure message
