@@ -34,11 +34,9 @@ def make_feed(url: str, **kwargs) -> Feed:
 
 
 @pytest.fixture
-def eager(settings):
+def eager(settings, monkeypatch):
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)  # put back as it was afterwards
 
 
 # --- Entries become drafts ---------------------------------------------------------------------------------
