@@ -174,6 +174,16 @@ POST_TRANSITIONS: dict[str, set[str]] = {
 SHAREABLE_STATUSES = (PostStatus.APPROVED, PostStatus.PUBLISHED)
 
 
+def copy_problem(network: str, text: str, disclaimer: str) -> str | None:
+    """The over-limit message for a copy's full text (copy, disclaimer, a short link), or None when it fits."""
+    return over_limit_message(network, compose_share_text(text, disclaimer=disclaimer, link=short_link_placeholder()))
+
+
+def copy_problems(variants, disclaimer: str) -> list[str]:
+    """Every variant's over-limit message, in order: empty when every one fits."""
+    return [m for m in (copy_problem(v.network, v.text, disclaimer) for v in variants) if m]
+
+
 class SuggestedPostQuerySet(models.QuerySet):
     def current(self, now=None):
         """Approved or published, past their publish time, not expired, in an active campaign."""
@@ -265,13 +275,7 @@ class SuggestedPost(models.Model):
     def copy_problems(self) -> list[str]:
         """What is too long: each variant's full text (copy, this post's disclaimer, a short link) checked
         against its network's limit. Empty when every variant fits."""
-        problems = []
-        for variant in self.variants.all():
-            full = compose_share_text(variant.text, disclaimer=self.disclaimer, link=short_link_placeholder())
-            message = over_limit_message(variant.network, full)
-            if message:
-                problems.append(message)
-        return problems
+        return copy_problems(self.variants.all(), self.disclaimer)
 
     def variant_for(self, network: str):
         variants = {v.network: v for v in self.variants.all()}
@@ -304,8 +308,7 @@ class PostVariant(models.Model):
         # The post as the form has it (a new one has no id yet but carries its disclaimer): never the copy alone.
         has_post = self.post_id is not None or PostVariant.post.is_cached(self)
         disclaimer = self.post.disclaimer if has_post else ""
-        full = compose_share_text(self.text, disclaimer=disclaimer, link=short_link_placeholder())
-        message = over_limit_message(self.network, full)
+        message = copy_problem(self.network, self.text, disclaimer)
         if message:
             raise ValidationError({"text": message})
 
@@ -446,13 +449,7 @@ class PostVersion(models.Model):
 
     def copy_problems(self) -> list[str]:
         """Like SuggestedPost.copy_problems, for this version's copy and disclaimer."""
-        problems = []
-        for variant in self.variants.all():
-            full = compose_share_text(variant.text, disclaimer=self.disclaimer, link=short_link_placeholder())
-            message = over_limit_message(variant.network, full)
-            if message:
-                problems.append(message)
-        return problems
+        return copy_problems(self.variants.all(), self.disclaimer)
 
 
 class PostVersionVariant(models.Model):
@@ -474,7 +471,6 @@ class PostVersionVariant(models.Model):
             raise ValidationError({"text": "The copy cannot be empty."})
         has_version = self.version_id is not None or PostVersionVariant.version.is_cached(self)
         disclaimer = self.version.disclaimer if has_version else ""
-        full = compose_share_text(self.text, disclaimer=disclaimer, link=short_link_placeholder())
-        message = over_limit_message(self.network, full)
+        message = copy_problem(self.network, self.text, disclaimer)
         if message:
             raise ValidationError({"text": message})
