@@ -13,12 +13,13 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Aggregate, Count, Q, QuerySet, Sum
 
+from campaigns.models import Campaign, GoalMetric
 from campaigns.networks import Network
 from networks.providers import get_provider
 
 from .models import ClickRollup
 from .rollup_models import ENGAGEMENT_FIELDS, SHARE_FIELDS, DailyRollup, EarnedMediaRate
-from .rollups import organisation_tz, rollups_last_refreshed
+from .rollups import organisation_tz, rollup_day, rollups_last_refreshed
 
 TOTAL_FIELDS = ("unique_clicks", "clicks", "previews", *SHARE_FIELDS, *ENGAGEMENT_FIELDS)
 INTERACTIONS = ("likes", "reposts", "replies", "quotes")
@@ -46,6 +47,44 @@ class Scope:
 
     def dates(self) -> list[dt.date]:
         return [self.start + dt.timedelta(days=n) for n in range(self.days)]
+
+
+def campaign_scope(campaign: Campaign, *, today: dt.date) -> Scope:
+    """The campaign's run up to `today` (its programme page and its API figures)."""
+    start = rollup_day(campaign.starts_at)
+    end = max(start, min(today, rollup_day(campaign.ends_at)))
+    return Scope(start=start, end=end, campaign_id=campaign.pk)
+
+
+@dataclass(frozen=True)
+class CampaignGoal:
+    metric: GoalMetric
+    reached: int
+    target: int
+    percent: int | None  # of the target, at most 100; None without a target
+    expected: int | None  # where a steady pace would be by now
+    behind: bool
+
+
+def campaign_goal(campaign: Campaign, totals: dict, *, now: dt.datetime) -> CampaignGoal:
+    """How far the campaign is towards its goal, from its scope's totals, and whether it is behind a steady pace."""
+    metric = GoalMetric(campaign.goal_metric)
+    reached = {
+        GoalMetric.CLICKS: totals["unique_clicks"],
+        GoalMetric.SHARES: totals["shares"],
+        GoalMetric.ENGAGEMENT: totals["interactions"],
+    }[metric]
+    target = campaign.goal_target
+    elapsed = (min(now, campaign.ends_at) - campaign.starts_at) / (campaign.ends_at - campaign.starts_at)
+    expected = round(target * max(0.0, min(1.0, elapsed))) if target else None
+    return CampaignGoal(
+        metric=metric,
+        reached=reached,
+        target=target,
+        percent=min(100, round(100 * reached / target)) if target else None,
+        expected=expected,
+        behind=bool(target and reached < (expected or 0)),
+    )
 
 
 def _filter(scope: Scope, *, dates: bool = True) -> Q:

@@ -30,7 +30,7 @@ from analytics import dashboards
 from analytics.dashboards import ENGAGEMENT_FIELDS, Figure, Scope
 from analytics.rollups import rollup_day
 from analytics.selectors import ShareEngagement, engagement_for_shares, unique_clicks_for_links
-from campaigns.models import Campaign, GoalMetric, PostVariant, SuggestedPost
+from campaigns.models import Campaign, PostVariant, SuggestedPost
 from campaigns.networks import Network
 from campaigns.selectors import posts_for_today
 from leaderboard.selectors import post_stats_for_posts
@@ -471,30 +471,15 @@ def programme_overview(request: HttpRequest) -> HttpResponseBase:
     return _export_or_render(request, "dashboard/programme.html", context, prefix="programme")
 
 
-def _campaign_scope(campaign: Campaign) -> Scope:
-    start = rollup_day(campaign.starts_at)
-    end = max(start, min(_today(), rollup_day(campaign.ends_at)))
-    return Scope(start=start, end=end, campaign_id=campaign.pk)
-
-
 def _goal(campaign: Campaign, totals: dict) -> dict:
-    reached = {
-        GoalMetric.CLICKS: totals["unique_clicks"],
-        GoalMetric.SHARES: totals["shares"],
-        GoalMetric.ENGAGEMENT: totals["interactions"],
-    }[GoalMetric(campaign.goal_metric)]
-    target = campaign.goal_target
-    percent = min(100, round(100 * reached / target)) if target else None
-    now = timezone.now()
-    elapsed = (min(now, campaign.ends_at) - campaign.starts_at) / (campaign.ends_at - campaign.starts_at)
-    expected = round(target * max(0.0, min(1.0, elapsed))) if target else None
+    goal = dashboards.campaign_goal(campaign, totals, now=timezone.now())
     return {
-        "metric": GoalMetric(campaign.goal_metric).label.lower(),
-        "reached": reached,
-        "target": target,
-        "percent": percent,
-        "expected": expected,
-        "behind": bool(target and reached < (expected or 0)),
+        "metric": goal.metric.label.lower(),
+        "reached": goal.reached,
+        "target": goal.target,
+        "percent": goal.percent,
+        "expected": goal.expected,
+        "behind": goal.behind,
     }
 
 
@@ -543,7 +528,7 @@ def programme_campaign(request: HttpRequest, campaign_id: int) -> HttpResponseBa
     campaign = get_object_or_404(
         Campaign.objects.prefetch_related("audience_teams", "audience_locations"), pk=campaign_id
     )
-    scope = _campaign_scope(campaign)
+    scope = dashboards.campaign_scope(campaign, today=_today())
     facts = dashboards.Facts(scope)
     current, before = dashboards.totals_with_previous(scope, facts)
     networks = dashboards.by_network(scope, facts)

@@ -15,7 +15,7 @@ from accounts.models import Team
 from analytics import dashboards
 from analytics.dashboards import Scope
 from analytics.rollups import rollup_day
-from campaigns.models import Campaign, GoalMetric, SuggestedPost
+from campaigns.models import Campaign, SuggestedPost
 from campaigns.networks import Network
 from dashboard import selectors
 from dashboard.forms import ProgrammeForm
@@ -140,26 +140,9 @@ class OverviewApi(ApiView):
         )
 
 
-def campaign_scope(campaign: Campaign) -> Scope:
-    """The campaign's run up to today (the campaign page's scope)."""
-    start = rollup_day(campaign.starts_at)
-    end = max(start, min(_today(), rollup_day(campaign.ends_at)))
-    return Scope(start=start, end=end, campaign_id=campaign.pk)
-
-
 def campaign_goal(campaign: Campaign, totals: dict) -> dict:
-    reached = {
-        GoalMetric.CLICKS: totals["unique_clicks"],
-        GoalMetric.SHARES: totals["shares"],
-        GoalMetric.ENGAGEMENT: totals["interactions"],
-    }[GoalMetric(campaign.goal_metric)]
-    target = campaign.goal_target
-    return {
-        "metric": campaign.goal_metric,
-        "reached": reached,
-        "target": target,
-        "percent": min(100, round(100 * reached / target)) if target else None,
-    }
+    goal = dashboards.campaign_goal(campaign, totals, now=timezone.now())
+    return {"metric": goal.metric.value, "reached": goal.reached, "target": goal.target, "percent": goal.percent}
 
 
 class CampaignAnalyticsApi(ApiView):
@@ -198,7 +181,7 @@ class CampaignAnalyticsApi(ApiView):
     )
     def get(self, request, campaign_id: int):
         campaign = get_object_or_404(Campaign, pk=campaign_id)
-        scope = campaign_scope(campaign)
+        scope = dashboards.campaign_scope(campaign, today=_today())
         facts, current, before, networks = _summary(scope)
         audience_ids = set(selectors.campaign_audience(campaign=campaign).values_list("pk", flat=True))
         funnel = selectors.campaign_funnel(campaign=campaign, scope=scope, audience_ids=audience_ids)
