@@ -7,7 +7,6 @@ after sending, 5xx) leaves the message UNKNOWN and is never repeated on its own:
 
 import logging
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,6 +15,7 @@ from django.utils import timezone
 
 from campaigns.selectors import featured_posts_live
 from infra.outbound_http import OutboundFailed, OutboundRefused, outbound_request
+from networks.providers.base import retry_after_seconds
 
 from .kinds import Item, Outcome
 from .models import (
@@ -203,14 +203,9 @@ def _retry_at(message: ChatMessage, now: datetime, retry_after: str | None) -> d
     if message.attempts > len(RETRY_DELAYS):
         return None
     delay = RETRY_DELAYS[message.attempts - 1]
-    if retry_after:
-        try:
-            delay = max(delay, timedelta(seconds=int(retry_after)))
-        except ValueError:
-            try:
-                delay = max(delay, parsedate_to_datetime(retry_after) - now)
-            except (TypeError, ValueError):
-                pass
+    seconds = retry_after_seconds(retry_after, now=now)
+    if seconds is not None:
+        delay = max(delay, timedelta(seconds=seconds))
     return now + delay
 
 

@@ -40,6 +40,7 @@ from django.utils import timezone
 from accounts.models import User
 from infra.mail import email_message, email_render
 from infra.outbound_http import OutboundFailed, OutboundRefused, outbound_request
+from networks.providers.base import retry_after_seconds
 
 from .models import Delivery, DeliveryAttempt, Endpoint, Event, secret_generate
 from .selectors import endpoints_for
@@ -165,8 +166,8 @@ def _retry_delay(attempts: int, retry_after: dt.timedelta | None) -> dt.timedelt
 def _retry_after(response) -> dt.timedelta | None:
     if response is None or response.status_code not in (429, 503):
         return None
-    value = (response.headers.get("Retry-After") or "").strip()
-    return dt.timedelta(seconds=int(value)) if value.isdigit() else None
+    seconds = retry_after_seconds(response.headers.get("Retry-After"))
+    return dt.timedelta(seconds=seconds) if seconds is not None else None
 
 
 @dataclass(frozen=True)
