@@ -335,13 +335,12 @@ def _parked_event(row: ParkedClick) -> RawClick:
     )
 
 
-def parked_clicks_drain(
-    *, batch_size: int = DRAIN_BATCH, max_batches: int = 200, counted: dict[int, LinkClickCounts] | None = None
-) -> int:
+def parked_clicks_drain(*, batch_size: int, max_batches: int, counted: dict[int, LinkClickCounts]) -> int:
     """Classify and store parked clicks, deleting each row in the transaction that stores it.
 
     Drains run side by side: each takes rows no other drain has locked (SKIP LOCKED). A click stored
     meanwhile from the stream (the same id) is skipped by the ingest and its row deleted all the same.
+    Each committed batch's new counted clicks are added to `counted`, per link.
     """
     handled = 0
     for _ in range(max_batches):
@@ -384,9 +383,7 @@ def clicks_drain(*, batch_size: int = DRAIN_BATCH, max_batches: int = 200) -> in
             _announce_counted(counted)
 
 
-def _count_into(counted: dict[int, LinkClickCounts] | None, stored: IngestResult) -> None:
-    if counted is None:
-        return
+def _count_into(counted: dict[int, LinkClickCounts], stored: IngestResult) -> None:
     for link_id, counts in stored.per_link.items():
         counted.setdefault(link_id, LinkClickCounts()).add(counts)
 
