@@ -198,3 +198,12 @@ def test_pages_link_the_manifest_and_signed_in_pages_register_the_worker(client,
     page = client.get("/today/").content.decode()
     assert 'data-service-worker="/sw.js"' in page and 'data-offline-page="/today/"' in page
     assert "data-logout" in page  # logging out clears the offline copy
+
+
+def test_a_cards_results_line_has_no_separator_left_dangling_when_it_wraps(client, employee):
+    SuggestedPostFactory(variants=EVERY_COPY)
+    client.force_login(employee)
+    html = client.get("/today/").content.decode()
+    results = re.search(r'<section class="post-stats".*?</p>', html, re.S).group(0)
+    assert "unique clicks" in results
+    assert "·" not in results, "each figure wraps as a whole item, with no separator to start a line"
