@@ -3,10 +3,12 @@ axe-core finds no serious or critical violation on them; nothing scrolls sideway
 375 px). Screenshots go to var/test-artifacts/."""
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts.roles import CONTENT_MANAGER
 from campaigns import services
@@ -60,17 +62,17 @@ def test_calendar_fits_a_laptop_and_a_phone_without_violations(live_server, plan
     _sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/admin/campaigns/suggestedpost/")
     page.click("text=Calendar")
-    assert page.locator(".calendar-post").count() >= 1
+    expect(page.locator(".calendar-post").first).to_be_visible()
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     assert axe(page) == [], "calendar, month"
     page.screenshot(path=ARTIFACTS / "calendar-month-1366.png", full_page=True)
     page.click("text=Week view")
-    assert page.locator(".post-calendar-week").count() == 1
+    expect(page.locator(".post-calendar-week")).to_have_count(1)
     assert axe(page) == [], "calendar, week"
     page.click("text=Next week →")
     page.click("text=← Previous week")
     page.locator(".calendar-post a").first.click()
-    assert "/change/" in page.url
+    page.wait_for_url(re.compile(r"/\d+/change/"))
 
     phone = chromium.new_page(viewport={"width": 375, "height": 812}, bypass_csp=True, is_mobile=True, has_touch=True)
     _sign_in(phone, live_server.url)
@@ -139,6 +141,7 @@ def test_correcting_a_published_post_in_the_browser(live_server, planned, chromi
     page.fill("#id_note", "added the talk")
     page.click("input[name=_continue]")
     page.click("button:has-text('Submit correction for approval')")
+    expect(page.locator(".messagelist")).to_contain_text("submitted")
     assert page.locator("button:has-text('Approve')").count() == 0  # four-eyes: not Carol
     page.screenshot(path=ARTIFACTS / "post-correction-submitted-1280.png", full_page=True)
 

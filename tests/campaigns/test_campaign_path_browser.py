@@ -5,11 +5,13 @@ it from the inbox and launches the campaign; it goes live at its publish time; a
 Also: axe-core on the campaign and post change pages, and screenshots at 1280 px under var/test-artifacts/."""
 
 import datetime as dt
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from accounts.roles import CONTENT_MANAGER
 from campaigns import tasks
@@ -74,8 +76,9 @@ def test_a_campaign_post_with_four_networks_goes_live_in_under_25_actions(
     carol.fill("#id_name", "Berlin office opening")
     carol.fill("#id_narrative", "Our new office is open: tell your network and invite them to the open day.")
     carol.click("input[name=_continue]")
-    campaign = Campaign.objects.get()
     page = carol.page
+    page.wait_for_url(re.compile(r"/\d+/change/"))
+    campaign = Campaign.objects.get()
     page.wait_for_selector("text=Add a post to this campaign")
     assert axe(page) == [], "campaign change page"
     page.screenshot(path=ARTIFACTS / "campaign-page-1280.png", full_page=True)
@@ -91,6 +94,7 @@ def test_a_campaign_post_with_four_networks_goes_live_in_under_25_actions(
     carol.fill("#id_publish_at_0", publish_at.strftime("%Y-%m-%d"))
     carol.fill("#id_publish_at_1", publish_at.strftime("%H:%M:%S"))
     carol.click("input[name=_continue]")
+    page.wait_for_url(re.compile(r"/\d+/change/"))
     post = SuggestedPost.objects.get()
     assert post.campaign == campaign and post.variants.count() == 6  # generic + 5 networks
     assert post.publish_at == publish_at
@@ -100,7 +104,7 @@ def test_a_campaign_post_with_four_networks_goes_live_in_under_25_actions(
     page.screenshot(path=ARTIFACTS / "post-page-previews-1280.png", full_page=True)
     page.locator("#post-previews").screenshot(path=ARTIFACTS / "post-previews-1280.png")
     carol.click("button:has-text('Submit for approval')")
-    assert "submitted for approval" in page.inner_text(".messagelist")
+    expect(page.locator(".messagelist")).to_contain_text("submitted for approval")
     assert page.locator("text=Can approve: Erin").count() == 1  # four-eyes: who can, not Carol
 
     # --- Erin, another reviewer: inbox, approve, launch the campaign it offers ---------------------------------

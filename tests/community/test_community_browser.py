@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from community import services
 from tests.conftest import PHONE
@@ -50,5 +51,5 @@ def test_community_pages_work_on_a_phone(live_server, transactional_db, chromium
     page.goto(f"{live_server.url}/community/amplify/")
     page.fill("input[name=url]", "https://example.com/not-a-post")
     page.get_by_role("button", name="Ask colleagues to amplify it").click()
-    assert page.get_by_text("is not the address of one post").is_visible()
+    expect(page.get_by_text("is not the address of one post")).to_be_visible()
     assert axe(page) == []

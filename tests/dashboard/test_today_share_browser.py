@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from playwright.sync_api import expect
 
 from networks.models import Share
 from networks.providers import get_provider
@@ -218,7 +219,7 @@ def test_share_page_of_a_network_not_set_up_here_offers_the_dialog(
     page = context.new_page()
     log_in(page, live_server, employee.email)
     page.locator(f"#post-{post.pk}").get_by_role("link", name="LinkedIn share page").click()
-    assert page.get_by_text("Your organisation has not set up posting to LinkedIn from here").is_visible()
+    expect(page.get_by_text("Your organisation has not set up posting to LinkedIn from here")).to_be_visible()
     assert page.get_by_role("link", name="connect your LinkedIn account").count() == 0
     assert page.get_by_role("button", name="Copy text and open LinkedIn").is_visible()
     assert page.get_by_text("Attach the post's image").count() == 0

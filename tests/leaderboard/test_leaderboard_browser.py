@@ -5,6 +5,7 @@ import os
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.conftest import PHONE
 from tests.factories import PASSWORD, UserFactory, award
@@ -40,10 +41,10 @@ def test_leaderboard_on_a_phone_highlights_me_below_the_top_50(live_server, tran
         mine.first.scroll_into_view_if_needed()
         page.screenshot(path=os.path.join(screenshot_dir, "leaderboard-375.png"))
     page.get_by_role("link", name="All time", exact=True).click()
-    assert "period=all" in page.url
+    page.wait_for_url("**period=all*")
 
     page.get_by_role("link", name="My points", exact=True).click()
-    assert page.get_by_text("test award").first.is_visible()
+    expect(page.get_by_text("test award").first).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     if screenshot_dir:
         page.screenshot(path=os.path.join(screenshot_dir, "my-points-375.png"), full_page=True)
