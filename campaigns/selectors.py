@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import EmployeeProfile
@@ -40,16 +40,26 @@ def campaign_targets(campaign: Campaign, profile: EmployeeProfile) -> bool:
     )
 
 
-def campaigns_active_for(*, user, now=None) -> list[Campaign]:
+def campaign_ids_active_for(*, user, now=None) -> list[int]:
+    """The active campaigns aimed at the user (`campaign_targets`), as ids: teams and locations are matched in
+    the database, in one query; the few rows left are checked for language here (JSON lists have no portable
+    "contains" lookup)."""
     profile = profile_get(user=user)
-    active = Campaign.objects.active(now).prefetch_related("audience_teams", "audience_locations")
-    return [c for c in active if campaign_targets(c, profile)]
+    teams = Campaign.audience_teams.through.objects.filter(campaign_id=OuterRef("pk"))
+    locations = Campaign.audience_locations.through.objects.filter(campaign_id=OuterRef("pk"))
+    rows = (
+        Campaign.objects.active(now)
+        .filter(~Exists(teams) | Exists(teams.filter(team_id=profile.team_id)))
+        .filter(~Exists(locations) | Exists(locations.filter(location_id=profile.location_id)))
+        .values_list("pk", "audience_languages")
+    )
+    return [pk for pk, languages in rows if not languages or profile.language in languages]
 
 
 def posts_for_today(*, user, now=None) -> QuerySet[SuggestedPost]:
     """Approved, current posts of active campaigns aimed at the user, featured first."""
     now = now or timezone.now()
-    campaign_ids = [c.pk for c in campaigns_active_for(user=user, now=now)]
+    campaign_ids = campaign_ids_active_for(user=user, now=now)
     return (
         SuggestedPost.objects.current(now)
         .filter(campaign_id__in=campaign_ids)

@@ -77,8 +77,9 @@ class TodayPostSerializer(serializers.Serializer):
     @extend_schema_field(VariantSerializer(many=True))
     def get_variants(self, post) -> list[dict]:
         network = self.context.get("network")
-        variants = [v for v in post.variants.all() if not network or v.network == network]
-        return VariantSerializer(variants, many=True).data
+        return [
+            {"network": v.network, "text": v.text} for v in post.variants.all() if not network or v.network == network
+        ]
 
 
 class TodayPostsApi(mixins.ListModelMixin, ApiView):

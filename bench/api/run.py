@@ -4,14 +4,17 @@ campaign analytics endpoint (a content manager's token, the busiest campaign), s
 client in-process (authentication, throttling in the shared cache, ETag and rendering included).
 
 Seeds with bench/dashboard's Seeder into its own PostgreSQL database (BENCH_DATABASE_URL, dropped and created
-anew, default advocacy_bench_api). Prints figures with the load average and ends with one JSON line, gathered from
-the functions in FIGURES: each takes the shared context and returns its figures (the webhook fan-out adds its
-own function there).
+anew, default advocacy_bench_api; BENCH_REUSE_DATABASE=1 keeps one seeded by an earlier run). Runs as production
+does: DEBUG off, and Redis (BENCH_REDIS_URL, default db 13, flushed) as the cache that the throttles count in.
+Prints figures with the load average and ends with one JSON line, gathered from the functions in FIGURES: each
+takes the shared context and returns its figures.
 """
 
+import base64
 import json
 import os
 import random
+import secrets
 import statistics
 import sys
 import time
@@ -21,6 +24,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:5432/advocacy_bench_api")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+REUSE = os.environ.get("BENCH_REUSE_DATABASE") == "1"
+# Production's settings, not `make run`'s: DEBUG off (no query log), the cache in Redis.
+os.environ.update(
+    DEBUG="0",
+    REDIS_URL=REDIS_URL,
+    SECRET_KEY=secrets.token_urlsafe(64),
+    TOKEN_ENCRYPTION_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    SECURE_SSL_REDIRECT="0",
+    ALLOWED_HOSTS="testserver",
+)
 
 from bench.dashboard.run import (  # noqa: E402 - after the database is chosen
     CAMPAIGNS,
@@ -57,12 +71,13 @@ def api_latency(context: dict) -> dict:
     from api.services import token_create
 
     client = Client()
-    manager = User.objects.create_user(email="api-manager@bench.example", password="!")
+    run = secrets.token_hex(4)  # tokens and the manager are new on each run, also on a reused database
+    manager = User.objects.create_user(email=f"api-manager-{run}@bench.example", password="!")
     user_set_role(user=manager, role=CONTENT_MANAGER)
-    manager_token = token_create(user=manager, name="bench", scope="read").plain
+    manager_token = token_create(user=manager, name=f"bench {run}", scope="read").plain
     rng = random.Random(15)
     employees = rng.sample(list(User.objects.filter(email__startswith="e").values_list("pk", flat=True)), 40)
-    tokens = [token_create(user=User.objects.get(pk=pk), name="bench", scope="read").plain for pk in employees]
+    tokens = [token_create(user=User.objects.get(pk=pk), name=f"bench {run}", scope="read").plain for pk in employees]
     busiest = (
         DailyRollup.objects.values("campaign_id").annotate(n=Sum("unique_clicks")).order_by("-n").first()["campaign_id"]
     )
@@ -90,11 +105,32 @@ def api_latency(context: dict) -> dict:
 FIGURES: list[Callable[[dict], dict]] = [api_latency]
 
 
+def _seeded_totals() -> dict | None:
+    """What an earlier run seeded into the database, or None when it holds nothing to reuse."""
+    import psycopg
+
+    try:
+        with psycopg.connect(DATABASE_URL) as conn:
+            employees = conn.execute("SELECT count(*) FROM accounts_user WHERE email LIKE 'e%'").fetchone()[0]
+            campaigns = conn.execute("SELECT count(*) FROM campaigns_campaign").fetchone()[0]
+            shares = conn.execute("SELECT count(*) FROM networks_share").fetchone()[0]
+            clicks = conn.execute("SELECT count(*) FROM analytics_click").fetchone()[0]
+    except psycopg.Error:
+        return None
+    if not clicks:
+        return None
+    return {"employees": employees, "campaigns": campaigns, "shares": shares, "clicks": clicks}
+
+
 def main() -> None:
     started = time.perf_counter()
-    recreate_database()
+    reused = _seeded_totals() if REUSE else None
+    if reused is None:
+        recreate_database()
     import django
+    import redis
 
+    redis.Redis.from_url(REDIS_URL).flushdb()
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
@@ -111,8 +147,12 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     now = timezone.now()
-    seeder = Seeder(now)
     t0 = time.perf_counter()
+    if reused is not None:
+        log(f"reusing the seeded database {reused}")
+        run_figures(started, now, reused, seed_s=0.0)
+        return
+    seeder = Seeder(now)
     with connection.cursor() as cursor:
         seeder.reference(cursor)
         seeded = seeder.slice(cursor, part=(0.0, 1.0))
@@ -125,9 +165,14 @@ def main() -> None:
     seed_s = time.perf_counter() - t0
     totals = {key: seeded[key] for key in ("employees", "campaigns", "shares", "clicks")}
     log(f"seeded {totals} in {seed_s:.1f} s")
+    run_figures(started, now, totals, seed_s=seed_s)
+
+
+def run_figures(started: float, now, totals: dict, *, seed_s: float) -> None:
     context = {"now": now, "totals": totals, "database_url": DATABASE_URL}
     result: dict = {**totals, "campaigns_setting": CAMPAIGNS, "requests_per_endpoint": REQUESTS,
-                    "client": "django.test.Client in-process", "seed_s": round(seed_s, 1)}  # fmt: skip
+                    "client": "django.test.Client in-process", "settings": "DEBUG off, Redis cache",
+                    "seed_s": round(seed_s, 1)}  # fmt: skip
     for figures in FIGURES:
         result.update(figures(context))
     result.update(
