@@ -36,6 +36,9 @@ class ResolvedLink:
 # code -> (expires at, link or None). Per process; a plain dict is thread-safe enough for this.
 _local: dict[str, tuple[float, ResolvedLink | None]] = {}
 _preloaded_at = [float("-inf")]
+# True when the last preload held every link: a code missing here is then new or unknown, and only the
+# database can tell which (Redis would only add two round trips to every unknown code).
+_preloaded_all = [False]
 
 
 def _preload_if_due(now: float) -> None:
@@ -53,6 +56,7 @@ def _preload_if_due(now: float) -> None:
     except DatabaseError:
         logger.warning("Could not preload short links", exc_info=True)
         return
+    _preloaded_all[0] = len(rows) < limit
     expires = now + LOCAL_TTL
     if len(_local) + len(rows) > LOCAL_MAX:
         _local.clear()
@@ -68,7 +72,8 @@ def link_resolve(*, code: str) -> ResolvedLink | None:
     """The link behind `code`, or None: in-process cache, then Redis, then the database.
 
     Misses are cached too (briefly, here and in Redis), so an unknown code asked again does not
-    reach the database; malformed codes are refused before any lookup. (Distinct random codes
+    reach the database; malformed codes are refused before any lookup. When the preload holds every
+    link, a code missing here goes straight to the database, past Redis. (Distinct random codes
     still cost one indexed query each: rate-limit floods at the proxy.)
     """
     now = time.monotonic()
@@ -81,23 +86,31 @@ def link_resolve(*, code: str) -> ResolvedLink | None:
     cached = _local.get(code)
     if cached is not None and cached[0] > now:
         return cached[1]
-    known, value = buffer.code_cache_get(code)
-    if known:
-        link = ResolvedLink(*value) if value else None
+    if _preloaded_all[0]:
+        link = _link_from_database(code)
     else:
-        row = ShortLink.objects.filter(code=code).values_list("pk", "target_url").first()
-        link = ResolvedLink(row[0], iri_to_uri(row[1])) if row else None
-        buffer.code_cache_set(code, (link.link_id, link.location) if link else None)
+        known, value = buffer.code_cache_get(code)
+        if known:
+            link = ResolvedLink(*value) if value else None
+        else:
+            link = _link_from_database(code)
+            buffer.code_cache_set(code, (link.link_id, link.location) if link else None)
     if len(_local) >= LOCAL_MAX:
         _local.clear()
     _local[code] = (now + (LOCAL_TTL if link else LOCAL_MISS_TTL), link)
     return link
 
 
+def _link_from_database(code: str) -> ResolvedLink | None:
+    row = ShortLink.objects.filter(code=code).values_list("pk", "target_url").first()
+    return ResolvedLink(row[0], iri_to_uri(row[1])) if row else None
+
+
 def link_cache_clear() -> None:
     """Empty this process's code cache (tests; after deleting links by hand)."""
     _local.clear()
     _preloaded_at[0] = float("-inf")
+    _preloaded_all[0] = False
 
 
 def link_for_code(*, code: str) -> ShortLink | None:

@@ -1,5 +1,6 @@
 """The public redirect (the platform's hot path), robots.txt and QR codes."""
 
+import functools
 import io
 
 import segno
@@ -26,9 +27,14 @@ Disallow: /
 """
 
 
+@functools.cache
+def _not_found_page() -> str:
+    # Static page, rendered once per process without the request: no session, user or CSRF work for junk codes.
+    return render_to_string("shortlinks/not_found.html")
+
+
 def _not_found() -> HttpResponse:
-    # Static page, rendered without the request: no session, user or CSRF work for junk codes.
-    response = HttpResponse(render_to_string("shortlinks/not_found.html"), status=404)
+    response = HttpResponse(_not_found_page(), status=404)
     response["Cache-Control"] = NO_STORE
     return response
 

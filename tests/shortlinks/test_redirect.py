@@ -72,6 +72,29 @@ def test_known_links_are_preloaded_so_clicks_need_no_lookup(client, db, settings
     assert resolved[0].location == links[0].target_url
 
 
+def test_with_every_link_preloaded_a_new_link_still_resolves_and_unknown_codes_skip_redis(
+    db, settings, django_assert_num_queries, monkeypatch
+):
+    from shortlinks import buffer
+    from shortlinks.selectors import link_resolve
+
+    old = ShortLinkFactory()
+    settings.SHORTLINK_PRELOAD = 10
+    link_resolve(code=old.code)  # the preload: one link, fewer than 10, so it held them all
+    new = ShortLinkFactory()  # created after the preload, e.g. shared a second ago and clicked by a preview bot
+    asked_redis = []
+    settings.SHORTLINK_REDIS_URL = "redis://127.0.0.1:1/0"
+    original = buffer.code_cache_get
+    monkeypatch.setattr(buffer, "code_cache_get", lambda code: asked_redis.append(code) or original(code))
+    with django_assert_num_queries(2):  # one lookup each: the new link, then the unknown code
+        assert link_resolve(code=new.code).link_id == new.pk
+        assert link_resolve(code="zzzzzzzz") is None
+    with django_assert_num_queries(0):  # both answers are now cached in this process
+        assert link_resolve(code=new.code).link_id == new.pk
+        assert link_resolve(code="zzzzzzzz") is None
+    assert asked_redis == []
+
+
 def test_unknown_code_answers_a_friendly_404_page(client, db, capture_mode):
     response = client.get("/s/zzzzzzzz")
     assert response.status_code == 404
