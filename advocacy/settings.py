@@ -339,8 +339,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Advocacy API",
-    "DESCRIPTION": "Employees' posts, shares, links and points; campaigns, posts and analytics for content "
-    "managers; people and point rules for admins. Every error has the body {code, message, fields?}.",
+    "DESCRIPTION": "Employees' posts, shares, links, points and suggestions; campaigns, posts, analytics and the "
+    "suggestions' queue for content managers; people and point rules for admins. Every error has the body "
+    "{code, message, fields?}.",
     "VERSION": "1.0.0",
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -356,6 +357,7 @@ SPECTACULAR_SETTINGS = {
         "PostStatusEnum": "campaigns.models.PostStatus",
         "CampaignStatusEnum": "campaigns.models.CampaignStatus",
         "NetworkEnum": "campaigns.networks.Network",
+        "SuggestionStatusEnum": "community.models.Review",
     },
 }
 

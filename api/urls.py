@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from .errors import not_found
 from .permissions import SignedIn
-from .views import analytics, content, me, people, root
+from .views import analytics, content, me, people, root, suggestions
 
 DOCS = [SignedIn]  # the schema lists every endpoint: signed-in people only
 
@@ -23,6 +23,7 @@ v1 = [
     path("me/points/", me.PointsApi.as_view(), name="api-points"),
     path("me/points/ledger/", me.LedgerApi.as_view(), name="api-ledger"),
     path("leaderboard/", me.LeaderboardApi.as_view(), name="api-leaderboard"),
+    path("suggestions/", suggestions.SuggestionsApi.as_view(), name="api-suggestions"),
     # Content managers
     path("campaigns/", content.CampaignsApi.as_view(), name="api-campaigns"),
     path("campaigns/<int:campaign_id>/", content.CampaignDetailApi.as_view(), name="api-campaign"),
@@ -40,6 +41,16 @@ v1 = [
     *[
         path(f"posts/<int:post_id>/{name}/", content.PostActionApi.as_view(action_name=name), name=f"api-post-{name}")
         for name in ("submit", "approve", "reject", "publish", "archive")
+    ],
+    path("suggestions/queue/", suggestions.SuggestionQueueApi.as_view(), name="api-suggestion-queue"),
+    path("suggestions/<int:suggestion_id>/", suggestions.SuggestionDetailApi.as_view(), name="api-suggestion"),
+    *[
+        path(
+            f"suggestions/<int:suggestion_id>/{name}/",
+            suggestions.SuggestionActionApi.as_view(action_name=name),
+            name=f"api-suggestion-{name}",
+        )  # fmt: skip
+        for name in ("approve", "decline")
     ],
     path("analytics/overview/", analytics.OverviewApi.as_view(), name="api-analytics-overview"),
     path(

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
+from django.http import Http404
 
 from networks.models import ConnectedAccount
 from networks.providers import get_provider
@@ -18,6 +19,19 @@ def suggestions_of(*, user) -> QuerySet[Suggestion]:
 def suggestions_waiting() -> QuerySet[Suggestion]:
     """The moderation queue: suggestions waiting for a content manager, oldest first."""
     return Suggestion.objects.filter(status=Review.PENDING).order_by("created_at", "id")
+
+
+def suggestions_waiting_with_authors() -> QuerySet[Suggestion]:
+    """The moderation queue with each suggestion's author, for lists that show who suggested what."""
+    return suggestions_waiting().select_related("author")
+
+
+def suggestion_for_review(*, suggestion_id: int) -> Suggestion:
+    """Any suggestion, for a content manager deciding on it. Raises Http404."""
+    suggestion = Suggestion.objects.filter(pk=suggestion_id).select_related("author", "post", "post__campaign").first()
+    if suggestion is None:
+        raise Http404("No such suggestion.")
+    return suggestion
 
 
 def amplify_requests_of(*, user) -> QuerySet[AmplifyRequest]:

@@ -328,12 +328,30 @@ def feed_check(feed: Feed) -> int:
         return _record(feed)
     if response.status_code != 200:
         return _record(feed, error=f"The feed's server answered HTTP {response.status_code}.")
-
-    # Parsed from the bytes we fetched: feedparser is never given a URL, so it never fetches anything itself.
-    parsed = feedparser.parse(
+    return feed_document_import(
+        feed,
         response.content,
-        response_headers={"content-type": response.headers.get("Content-Type", ""), "content-location": response.url},
+        content_type=response.headers.get("Content-Type", ""),
+        location=response.url,
+        etag=response.headers.get("ETag", ""),
+        last_modified=response.headers.get("Last-Modified", ""),
     )
+
+
+def feed_document_import(
+    feed: Feed,
+    document: bytes,
+    *,
+    content_type: str = "",
+    location: str = "",
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> int:
+    """Turn each new entry of an RSS or Atom document (fetched by feed_check, or read from a file) into a draft
+    post and record the check on the feed; return how many were made. A document that is not a feed is recorded
+    as the feed's error (0 made). Entries already seen, by GUID or by link, make nothing."""
+    # Parsed from bytes: feedparser is never given a URL, so it never fetches anything itself.
+    parsed = feedparser.parse(document, response_headers={"content-type": content_type, "content-location": location})
     if not parsed.entries and (parsed.bozo or not parsed.version):
         return _record(feed, error=NOT_A_FEED)
 
@@ -341,12 +359,7 @@ def feed_check(feed: Feed) -> int:
     for entry in parsed.entries:
         if _entry_import(feed, entry):
             created += 1
-    return _record(
-        feed,
-        new=created,
-        etag=response.headers.get("ETag", ""),
-        last_modified=response.headers.get("Last-Modified", ""),
-    )
+    return _record(feed, new=created, etag=etag, last_modified=last_modified)
 
 
 def _record(feed: Feed, *, error: str = "", new: int = 0, etag: str | None = None, last_modified: str | None = None):

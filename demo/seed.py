@@ -12,7 +12,8 @@ from django.utils import timezone
 from accounts.roles import sync_roles
 
 from .activity import activity_seed
-from .community import community_seed
+from .chat import chat_seed
+from .community import community_posts_count, community_seed
 from .content import campaigns_seed, posts_seed, topics_seed
 from .data import content, organisation
 from .people import demo_logins, organisation_seed, people_seed, staff_users
@@ -44,20 +45,24 @@ def seed_demo(
         activity_seed(now=now, result=result, progress=progress)
     community_seed(result=result)
     programme_seed(now=now, result=result)
+    chat_seed(result=result)
     result.logins = demo_logins()
     return result
 
 
 def demo_counts() -> dict[str, int]:
-    """How many of each thing a complete demo holds (for tests and the docs)."""
+    """How many of each thing a complete demo holds (for tests and the docs). `posts`: the campaigns' own
+    (`campaign_posts`), plus those made from an approved suggestion and from the careers feed's entries."""
     org, campaigns = organisation(), content().campaigns
+    campaign_posts = sum(len(c.posts) for c in campaigns)
     return {
         "people": len(org.people),
         "teams": len(org.teams),
         "locations": len(org.locations),
         "topics": len(content().topics),
         "campaigns": len(campaigns),
-        "posts": sum(len(c.posts) for c in campaigns),
+        "campaign_posts": campaign_posts,
+        "posts": campaign_posts + community_posts_count(),
         "posts_with_images": sum(p.image for c in campaigns for p in c.posts),
     }
 

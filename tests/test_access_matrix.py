@@ -51,6 +51,11 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     "api/v1/me/points/": (401, 200, 200, 200),
     "api/v1/me/points/ledger/": (401, 200, 200, 200),
     "api/v1/leaderboard/": (401, 200, 200, 200),
+    "api/v1/suggestions/": (401, 200, 200, 200),  # always the signed-in person's own
+    "api/v1/suggestions/queue/": (401, 403, 200, 200),
+    "api/v1/suggestions/<int:suggestion_id>/": (401, 403, 405, 405),  # a PATCH: managers edit
+    "api/v1/suggestions/<int:suggestion_id>/approve/": (401, 403, 405, 405),
+    "api/v1/suggestions/<int:suggestion_id>/decline/": (401, 403, 405, 405),
     "api/v1/campaigns/": (401, 403, 200, 200),
     "api/v1/campaigns/<int:campaign_id>/": (401, 403, 200, 200),
     "api/v1/campaigns/<int:campaign_id>/launch/": (401, 403, 405, 405),
@@ -384,6 +389,7 @@ def _kwargs(route: str, pattern: URLPattern, world) -> dict:
         "token_id": 1,
         "rest": "no/such/endpoint/",
         "rule": "share",
+        "suggestion_id": 1,
     }
     found = _admin_model_route(route)
     if found and "object_id" in route:

@@ -14,6 +14,7 @@ from accounts.roles import ADVOCACY_ADMIN, CONTENT_MANAGER, EMPLOYEE
 from analytics.models import Click
 from api.models import ApiToken
 from campaigns.models import PostStatus
+from community.services import suggestion_create
 from networks.models import Share
 from tests.factories import SuggestedPostFactory, UserFactory, make_share
 
@@ -36,6 +37,12 @@ OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/me/points/"): EVERYONE,
     ("GET", "/api/v1/me/points/ledger/"): EVERYONE,
     ("GET", "/api/v1/leaderboard/"): EVERYONE,
+    ("GET", "/api/v1/suggestions/"): EVERYONE,
+    ("POST", "/api/v1/suggestions/"): EVERYONE,
+    ("GET", "/api/v1/suggestions/queue/"): STAFF,
+    ("PATCH", "/api/v1/suggestions/{suggestion_id}/"): STAFF,
+    ("POST", "/api/v1/suggestions/{suggestion_id}/approve/"): STAFF,
+    ("POST", "/api/v1/suggestions/{suggestion_id}/decline/"): STAFF,
     ("GET", "/api/v1/campaigns/"): STAFF,
     ("POST", "/api/v1/campaigns/"): STAFF,
     ("GET", "/api/v1/campaigns/{campaign_id}/"): STAFF,
@@ -113,6 +120,7 @@ def world(db, api):
             "team_id": Team.objects.create(name="Matrix").pk,
             "user_id": target.pk,
             "rule": "share",
+            "suggestion_id": suggestion_create(author=employee, url="https://example.com/matrix").pk,
         },
     }
 

@@ -102,6 +102,20 @@ def test_a_second_check_creates_nothing_new(httpserver):
 
 
 @pytest.mark.django_db
+def test_a_feed_document_read_from_a_file_imports_like_a_fetched_one():
+    feed = make_feed("https://blog.example.com/feed/", is_active=False)
+
+    assert services.feed_document_import(feed, sample("wordpress.rss")) == 2
+    assert services.feed_document_import(feed, sample("wordpress.rss")) == 0
+    assert services.feed_document_import(feed, sample("not_a_feed.html")) == 0
+
+    feed.refresh_from_db()
+    assert feed.last_error == "Not a valid RSS or Atom feed." and feed.etag == ""
+    assert SuggestedPost.objects.filter(status=PostStatus.DRAFT, campaign=feed.campaign).count() == 2
+    assert FeedEntry.objects.filter(feed=feed).count() == 2
+
+
+@pytest.mark.django_db
 def test_the_same_link_in_two_feeds_becomes_one_post(httpserver):
     blog = make_feed(serve(httpserver, "/feed/", "wordpress.rss"), name="Blog")
     careers = make_feed(serve(httpserver, "/careers/feed/", "wordpress.rss"), name="Careers")

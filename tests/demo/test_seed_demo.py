@@ -3,6 +3,7 @@
 import io
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -25,12 +26,16 @@ from campaigns.models import (
     Topic,
 )
 from campaigns.selectors import posts_for_today
+from chat.models import ChatChannel, ChatItem, ChatMessage
+from chat.services import channels_due
+from community.models import Feed, Review, Suggestion
 from demo.content import variant_candidates, variant_fitted
 from demo.data import CAMPAIGNS, DEMO_PASSWORD, content
 from demo.images import post_image
 from demo.management.commands import seed_demo as command
 from demo.management.commands.seed_demo import ProgressBar
 from demo.seed import demo_counts, seed_demo
+from leaderboard.models import Action, PointEntry
 from tests.factories import CampaignFactory, SuggestedPostFactory
 
 EMAIL_RE = re.compile(r"\S+@northwind\.example")
@@ -96,10 +101,14 @@ def test_seed_creates_campaigns_in_every_state(seed_output, db):
     assert set(archived.posts.values_list("status", flat=True)) == {PostStatus.ARCHIVED}
 
 
-def test_seed_creates_forty_posts_with_valid_copy_images_and_history(seed_output, db):
-    assert SuggestedPost.objects.count() == demo_counts()["posts"] == 40
+def test_seed_creates_forty_campaign_posts_with_valid_copy_images_and_history(seed_output, db):
+    # The campaigns' own posts, written by content managers; the others came from a suggestion or the feed.
+    campaign_posts = SuggestedPost.objects.filter(created_by__isnull=False, suggested_by__isnull=True)
+    assert campaign_posts.count() == demo_counts()["campaign_posts"] == 40
+    assert SuggestedPost.objects.count() == demo_counts()["posts"] == 44
     for post in SuggestedPost.objects.all():
         post.full_clean()
+    for post in campaign_posts:
         networks = set(post.variants.values_list("network", flat=True))
         assert networks == {"linkedin", "x", "mastodon", "bluesky", "generic"}, post
     for variant in PostVariant.objects.select_related("post"):
@@ -112,7 +121,7 @@ def test_seed_creates_forty_posts_with_valid_copy_images_and_history(seed_output
         assert post.image_alt
     assert SuggestedPost.objects.filter(is_featured=True).count() >= 3
     assert SuggestedPost.objects.exclude(disclaimer="").count() >= 3
-    assert SuggestedPost.objects.filter(topics__isnull=True).count() == 0
+    assert campaign_posts.filter(topics__isnull=True).count() == 0
     # Every status the workflow knows is represented, and each step was recorded.
     assert set(SuggestedPost.objects.values_list("status", flat=True)) == set(PostStatus.values)
     for post in SuggestedPost.objects.exclude(status=PostStatus.DRAFT):
@@ -130,7 +139,8 @@ def test_seed_creates_forty_posts_with_valid_copy_images_and_history(seed_output
 
 
 def test_seed_reports_progress_line_by_line_and_prints_logins(seed_output, db):
-    assert "Posts     [####################] 40/40" in seed_output
+    assert "Posts     [####################] 40/40" in seed_output  # the campaigns' posts
+    assert ", 44 posts," in seed_output  # with the approved suggestion and the feed's entries
     assert "People    [####################] 60/60" in seed_output
     assert "\r" not in seed_output  # not a terminal: no in-place redraws
     assert DEMO_PASSWORD in seed_output
@@ -163,7 +173,7 @@ def test_second_run_restores_only_what_was_deleted(seed_output, db):
     }
     restored = SuggestedPost.objects.get(title="Atlas 3.0 is here")
     assert restored.status == PostStatus.PUBLISHED and restored.renditions.count() == 6
-    assert SuggestedPost.objects.count() == 40 and User.objects.count() == 60
+    assert SuggestedPost.objects.count() == demo_counts()["posts"] and User.objects.count() == 60
 
 
 def test_every_employee_sees_posts_on_today(seed_output, db, client):
@@ -328,9 +338,50 @@ def test_demo_images_have_no_band_at_the_bottom():
             assert abs(bottom - above) < 8, spec.title
 
 
-def test_seed_adds_one_inactive_demo_feed_in_the_hiring_campaign(seed_output, db):
-    from community.models import Feed
-
+def test_seed_adds_one_inactive_demo_feed_whose_sample_entries_became_drafts_in_the_hiring_campaign(seed_output, db):
     feed = Feed.objects.get()
     assert feed.campaign.utm_campaign == "engineering-hiring-2026"
     assert not feed.is_active  # its address does not exist: "Check now" shows the polite failure message
+    assert (feed.last_error, feed.last_new_count) == ("", 3) and feed.last_checked_at is not None
+    entries = list(feed.entries.select_related("post"))
+    assert len(entries) == 3
+    for entry in entries:
+        post = entry.post
+        assert (post.campaign, post.status, post.target_url) == (feed.campaign, PostStatus.DRAFT, entry.url)
+        networks = set(post.variants.values_list("network", flat=True))
+        assert networks == {"linkedin", "x", "mastodon", "bluesky", "generic"}, post
+    titles = {entry.title for entry in entries}
+    assert "Staff platform engineer, Berlin" in titles
+
+
+def test_seed_approves_one_suggestion_into_a_post_on_today_credited_to_its_author(seed_output, db, client):
+    assert sorted(Suggestion.objects.values_list("status", flat=True)) == [
+        Review.APPROVED,
+        Review.DECLINED,
+        Review.PENDING,
+        Review.PENDING,
+        Review.PENDING,
+    ]
+    suggestion = Suggestion.objects.select_related("post", "author").get(status=Review.APPROVED)
+    post = suggestion.post
+    assert (post.status, post.suggested_by, post.campaign.utm_campaign) == (
+        PostStatus.APPROVED,
+        suggestion.author,
+        "atlas-3-launch",
+    )
+    assert PointEntry.objects.filter(
+        user=suggestion.author, action=Action.SUGGESTION_APPROVED, source_id=suggestion.pk, post=post
+    ).exists()
+    reader = User.objects.exclude(pk=suggestion.author_id).filter(is_staff=False).first()
+    assert post in posts_for_today(user=reader)
+    client.force_login(reader)
+    assert f"Suggested by {suggestion.author.get_full_name()}" in client.get("/today/").content.decode()
+
+
+def test_seed_adds_one_chat_channel_that_never_reaches_out(seed_output, db):
+    channel = ChatChannel.objects.get()
+    assert not channel.is_active  # active, `make run`'s worker would send to its webhook
+    assert urlsplit(channel.webhook_url).hostname.endswith(".example")  # a reserved name: never anyone's server
+    assert channel.featured_posts and channel.programme_news and channel.team is None
+    assert not ChatItem.objects.exists() and not ChatMessage.objects.exists()
+    assert channels_due() == []
