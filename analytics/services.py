@@ -359,8 +359,9 @@ def clicks_drain(*, batch_size: int = DRAIN_BATCH, max_batches: int = 200) -> in
     """Move buffered and parked clicks into the database; returns how many events were handled.
 
     Parked clicks first (they need no Redis), then the stream, read as a consumer group: any number of
-    drains run side by side, Redis giving each new entry to one of them. Each batch is stored in one
-    transaction and only then acknowledged and deleted from the stream: a crash before the commit
+    drains run side by side, Redis giving each new entry to one of them. A batch (batch_size entries of up to
+    buffer.ENTRY_CLICKS clicks) is stored batch_size clicks a transaction, and only after the last of them
+    acknowledged and deleted from the stream: a crash before the commit
     leaves the batch pending (the same process reads it again first; another drain claims it after
     CLAIM_IDLE_SECONDS); a crash after it replays the batch, which clicks_ingest skips by event id.
     Without Redis configured only the parked clicks are drained; with Redis down, the stream waits.
@@ -410,17 +411,20 @@ def _stream_drain(client, *, batch_size: int, max_batches: int, counted: dict[in
         entries = buffer.stream_read(client, consumer=consumer, count=batch_size)
         if not entries:
             break
-        events, junk = [], []
+        events: list[RawClick] = []
+        junk = []
         for entry_id, fields in entries:
             try:
-                events.append(RawClick.from_fields(entry_id, fields))
+                events.extend(RawClick.from_entry(entry_id, fields))
             except (KeyError, ValueError):
                 junk.append(entry_id)
         if junk:
             logger.warning("Dropping %d malformed click buffer entries", len(junk))
-        _count_into(counted, _ingest_settled(events))
+        # An entry holds up to buffer.ENTRY_CLICKS clicks: store them batch_size at a time, acknowledge after all.
+        for start in range(0, len(events), batch_size):
+            _count_into(counted, _ingest_settled(events[start : start + batch_size]))
         buffer.stream_ack(client, [entry_id for entry_id, _ in entries])
-        handled += len(entries)
+        handled += len(events) + len(junk)
     buffer.stream_forget_idle_consumers(client)
     return handled
 
@@ -491,6 +495,8 @@ def click_reclassify(*, click_id: int, to: str, agent: str = "") -> bool:
     )
     rollup_clicks_adjust(link_id=click.link_id, hour=hour, change=change)
     return True
+
+
 # Goals reached in the last day of a campaign are still seen (the rollups of its last day settle after it).
 GOAL_GRACE = dt.timedelta(days=1)
 GOAL_FIELDS = {

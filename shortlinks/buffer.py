@@ -1,7 +1,8 @@
 """The click buffer and the code cache in Redis, for the redirect's hot path.
 
-One raw click is one `XADD` to a stream (a single round trip). The drain
-(analytics.services.clicks_drain) reads it through a consumer group and
+One raw click is one field of an `XADD` to a stream (a single round trip; up to ENTRY_CLICKS
+clicks of a batch share one entry). The drain (analytics.services.clicks_drain) reads it
+through a consumer group and
 acknowledges *and deletes* entries only after the database transaction that
 stored them has committed: a crash in between redelivers them, and the event id
 makes the second write a no-op. Deleting at ack keeps the raw IP and session key
@@ -66,7 +67,11 @@ MAX_SESSION = 512
 
 
 SEP = "\x1f"  # between a packed click's fields; taken out of the header values when captured
-_XADD_HEAD = b"*5\r\n$4\r\nXADD\r\n$%d\r\n%s\r\n$1\r\n*\r\n$1\r\nc\r\n" % (len(STREAM), STREAM.encode())
+# A batch goes to Redis as entries of up to ENTRY_CLICKS clicks, one packed click per field (c, c1, c2…):
+# one XADD and one reply per entry instead of per click. A one-click entry is `c <packed>`.
+ENTRY_CLICKS = 64
+_FIELD_NAMES = [b"$%d\r\n%s\r\n" % (len(name), name) for name in [b"c", *(b"c%d" % n for n in range(1, ENTRY_CLICKS))]]
+_XADD_HEAD = b"$4\r\nXADD\r\n$%d\r\n%s\r\n$1\r\n*\r\n" % (len(STREAM), STREAM.encode())
 
 
 @dataclass(slots=True)
@@ -112,30 +117,36 @@ class RawClick:
             )
         )
 
-    def xadd_command(self) -> bytes:
-        """`XADD adv:clicks * c <packed>` in the Redis protocol, ready to send (no client-side packing)."""
-        value = self.packed().encode("utf-8", "replace")
-        return b"%s$%d\r\n%s\r\n" % (_XADD_HEAD, len(value), value)
+    @classmethod
+    def from_packed(cls, value: bytes) -> "RawClick":
+        parts = value.decode("utf-8", "replace").split(SEP, 8)
+        if len(parts) != 9 or not parts[0] or len(parts[0]) > MAX_EVENT_ID:
+            raise ValueError("not a packed click")
+        event_id, link_id, at_ms, method, prefetch, ip, user_agent, referer, session_key = parts
+        return cls(
+            event_id,
+            int(link_id),
+            int(at_ms),
+            ip,
+            user_agent,
+            referer,
+            method or "GET",
+            bool(prefetch),
+            session_key,
+        )
+
+    @classmethod
+    def from_entry(cls, entry_id: str, fields: dict[bytes, bytes]) -> list["RawClick"]:
+        """The clicks of one stream entry. Raises KeyError or ValueError for an entry we did not write."""
+        if b"c" not in fields:
+            return [cls.from_fields(entry_id, fields)]
+        return [cls.from_packed(value) for name, value in fields.items() if name[:1] == b"c"]
 
     @classmethod
     def from_fields(cls, entry_id: str, fields: dict[bytes, bytes]) -> "RawClick":
-        """The click of one stream entry. Raises KeyError or ValueError for an entry we did not write."""
+        """The click of a one-click stream entry. Raises KeyError or ValueError for an entry we did not write."""
         if b"c" in fields:
-            parts = fields[b"c"].decode("utf-8", "replace").split(SEP, 8)
-            if len(parts) != 9 or not parts[0] or len(parts[0]) > MAX_EVENT_ID:
-                raise ValueError("not a packed click")
-            event_id, link_id, at_ms, method, prefetch, ip, user_agent, referer, session_key = parts
-            return cls(
-                event_id,
-                int(link_id),
-                int(at_ms),
-                ip,
-                user_agent,
-                referer,
-                method or "GET",
-                bool(prefetch),
-                session_key,
-            )
+            return cls.from_packed(fields[b"c"])
 
         def text(key: bytes) -> str:
             return fields.get(key, b"").decode("utf-8", "replace")
@@ -316,16 +327,27 @@ def code_cache_set(code: str, link: tuple[int, str] | None) -> None:
         _failed(exc)
 
 
+def xadd_command(clicks: list[RawClick]) -> bytes:
+    """`XADD adv:clicks * c <packed> c1 <packed> …` for up to ENTRY_CLICKS clicks, in the Redis protocol."""
+    parts = [b"*%d\r\n%s" % (3 + 2 * len(clicks), _XADD_HEAD)]
+    for name, click in zip(_FIELD_NAMES, clicks, strict=False):
+        value = click.packed().encode("utf-8", "replace")
+        parts.append(b"%s$%d\r\n%s\r\n" % (name, len(value), value))
+    return b"".join(parts)
+
+
 def _xadd(client: redis.Redis, clicks: list[RawClick]) -> list[RawClick]:
-    """One write of len(clicks) pipelined XADDs; the clicks Redis refused (an error reply, e.g. out of memory)."""
+    """One write of pipelined XADDs, ENTRY_CLICKS clicks an entry; the clicks Redis refused (an error reply,
+    e.g. out of memory)."""
+    entries = [clicks[start : start + ENTRY_CLICKS] for start in range(0, len(clicks), ENTRY_CLICKS)]
     connection = _hot_connection(client)
-    connection.send_packed_command([b"".join([click.xadd_command() for click in clicks])], check_health=False)
+    connection.send_packed_command([b"".join([xadd_command(entry) for entry in entries])], check_health=False)
     refused = []
-    for click in clicks:
+    for entry in entries:
         try:
             connection.read_response()
         except redis.ResponseError:
-            refused.append(click)
+            refused.extend(entry)
     return refused
 
 
@@ -372,9 +394,9 @@ class ClickBatcher:
     """This process's clicks on their way to Redis: appended by requests, sent by one thread.
 
     The thread wakes on the first click of a batch, waits SHORTLINK_CLICK_BATCH_MS for more, and
-    sends them all in one write (pipelined XADDs, one reply read per click); what Redis does not
-    take goes to `fallback` (the database) from the same thread. A request's cost is one deque
-    append, so the redirect no longer waits for a round trip to Redis.
+    sends them all in one write (pipelined XADDs of up to ENTRY_CLICKS clicks, one reply read per
+    entry); what Redis does not take goes to `fallback` (the database) from the same thread. A
+    request's cost is one deque append, so the redirect no longer waits for a round trip to Redis.
     """
 
     def __init__(self) -> None:

@@ -25,12 +25,17 @@ def _wait_for(condition, timeout: float = 10.0) -> None:
         time.sleep(0.01)
 
 
+def _buffered_clicks(stream) -> int:
+    return sum(len(buffer.RawClick.from_entry(i.decode(), fields)) for i, fields in stream.xrange(buffer.STREAM))
+
+
 def test_batched_clicks_reach_the_stream_within_milliseconds(client, link, private_redis, settings):
     settings.SHORTLINK_CLICK_BATCH_MS = 2
     stream = private_redis.client()
     for i in range(20):
         assert visit(client, link, ip=f"198.51.100.{i}").status_code == 302
-    _wait_for(lambda: stream.xlen(buffer.STREAM) == 20)
+    _wait_for(lambda: _buffered_clicks(stream) == 20)
+    assert stream.xlen(buffer.STREAM) <= 20  # a batch shares one entry
     assert clicks_drain() == 20
     assert Click.objects.count() == 20
 
@@ -56,4 +61,22 @@ def test_a_stopping_process_sends_its_batch_first(client, link, private_redis, s
         visit(client, link, ip=f"198.51.100.{i}")
     assert private_redis.client().xlen(buffer.STREAM) == 0
     buffer.batcher.stop()  # what atexit (and multiprocessing's exit) run
-    assert private_redis.client().xlen(buffer.STREAM) == 5
+    stream = private_redis.client()
+    assert stream.xlen(buffer.STREAM) == 1  # one XADD for the batch…
+    assert _buffered_clicks(stream) == 5  # …that carries its five clicks
+    assert clicks_drain() == 5
+    assert Click.objects.filter(is_unique=True).count() == 5  # five visitors, each click kept apart
+
+
+def test_an_entry_holding_more_clicks_than_a_drain_batch_is_stored_whole_then_deleted(
+    client, link, private_redis, settings
+):
+    settings.SHORTLINK_CLICK_BATCH_MS = 10_000
+    for i in range(30):
+        visit(client, link, ip=f"198.51.100.{i}")
+    buffer.batcher.stop()
+    stream = private_redis.client()
+    assert stream.xlen(buffer.STREAM) == 1
+    assert clicks_drain(batch_size=7) == 30  # five transactions of up to 7 clicks, then one acknowledgement
+    assert Click.objects.count() == 30
+    assert stream.xlen(buffer.STREAM) == 0  # raw IPs gone from Redis
