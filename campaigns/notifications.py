@@ -1,8 +1,8 @@
-"""Approval emails, sent with Django's mail backend: to authors when their post is decided, to reviewers daily.
+"""Approval emails: to authors when their post is approved or rejected, to reviewers once a day while posts wait.
 
-A small self-contained sender until the digest app's mail path is merged; then `send_templated` becomes a call
-into it (same subject/text/html triples), and the daily reminder becomes a section of each reviewer's digest.
-Everyone can turn these off: accounts.EmployeeProfile.approval_emails_opt_in (My settings).
+Sent through infra.mail, the mail path the digest uses (subject, text and HTML from templates/campaigns/email/).
+The reviewers' reminder is an email of its own, sent by the Celery beat task `remind_reviewers`, not a section
+of the digest. Everyone can turn these off: accounts.EmployeeProfile.approval_emails_opt_in (My settings).
 """
 
 import datetime as dt

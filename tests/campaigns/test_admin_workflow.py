@@ -126,7 +126,24 @@ def test_the_admin_index_shows_the_approval_inbox(client, settings, content_mana
     assert "No posts are waiting for your approval" in client.get("/admin/").content.decode()
 
 
-def test_the_author_is_emailed_on_approval_and_on_rejection_with_the_reason(
+def test_the_author_is_emailed_when_a_reviewer_approves_with_the_button(
+    client, reviewer, submitted, django_capture_on_commit_callbacks
+):
+    client.force_login(reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(_do(submitted, "approve"))
+    submitted.refresh_from_db()
+    assert submitted.status == PostStatus.APPROVED
+    (message,) = mail.outbox
+    assert message.to == ["carol@example.com"]
+    assert message.subject == f"Approved: {submitted.title}"
+    assert f"Your post “{submitted.title}” was approved by Erin Reviewer." in message.body
+    assert f"/admin/campaigns/suggestedpost/{submitted.pk}/change/" in message.body
+    assert "was approved by Erin Reviewer" in message.alternatives[0][0]
+    assert "Turn them off in My settings" in message.body
+
+
+def test_the_author_is_emailed_with_the_reason_when_a_reviewer_rejects(
     reviewer, submitted, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -138,13 +155,61 @@ def test_the_author_is_emailed_on_approval_and_on_rejection_with_the_reason(
     assert "Turn them off in My settings" in message.body
 
 
-def test_nobody_is_emailed_after_turning_approval_emails_off(
-    content_manager, reviewer, submitted, django_capture_on_commit_callbacks
+def _my_settings_as_shown(client) -> dict:
+    """What the My settings form sends back when saved as shown: every field's value, ticked boxes as "on"."""
+    form = client.get("/me/settings/").context["form"]
+    data = {}
+    for field in form:
+        value = field.value()
+        if field.widget_type == "checkbox":
+            if value:
+                data[field.html_name] = "on"
+        elif value is not None:
+            data[field.html_name] = value
+    return data
+
+
+def test_unticking_approval_emails_in_my_settings_stops_the_approval_email(
+    client, content_manager, reviewer, django_capture_on_commit_callbacks
 ):
-    EmployeeProfile.objects.filter(user=content_manager).update(approval_emails_opt_in=False)
+    first = SuggestedPostFactory(status=PostStatus.SUBMITTED, created_by=content_manager)
+    second = SuggestedPostFactory(status=PostStatus.SUBMITTED, created_by=content_manager)
+    client.force_login(reviewer)
     with django_capture_on_commit_callbacks(execute=True):
-        services.post_approve(post=submitted, by=reviewer)
-    assert mail.outbox == []
+        client.post(_do(first, "approve"))
+    assert [m.subject for m in mail.outbox] == [f"Approved: {first.title}"]  # on by default
+
+    client.force_login(content_manager)
+    shown = _my_settings_as_shown(client)
+    assert shown["approval_emails_opt_in"] == "on"
+    del shown["approval_emails_opt_in"]  # the box unticked: a browser sends nothing for it
+    response = client.post("/me/settings/", shown, follow=True)
+    assert "Your settings are saved." in response.content.decode()
+    assert "approval_emails_opt_in" not in _my_settings_as_shown(client)
+
+    client.force_login(reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(_do(second, "approve"))
+    second.refresh_from_db()
+    assert second.status == PostStatus.APPROVED
+    assert len(mail.outbox) == 1  # still only the first post's email
+
+
+def test_a_reviewer_who_unticks_approval_emails_gets_no_daily_reminder(
+    client, settings, content_manager, reviewer, advocacy_admin, submitted
+):
+    settings.FOUR_EYES_APPROVAL = True
+    with time_machine.travel(dt.datetime(2026, 11, 20, 7, 0, tzinfo=dt.UTC)):
+        notifications.reviewers_remind()
+    assert sorted(m.to[0] for m in mail.outbox) == ["dana@example.com", "erin@example.com"]  # not Carol, the author
+    mail.outbox.clear()
+    client.force_login(advocacy_admin)
+    shown = _my_settings_as_shown(client)
+    del shown["approval_emails_opt_in"]
+    client.post("/me/settings/", shown)
+    with time_machine.travel(dt.datetime(2026, 11, 21, 7, 0, tzinfo=dt.UTC)):
+        assert notifications.reviewers_remind() == 1
+    assert [m.to for m in mail.outbox] == [["erin@example.com"]]  # Dana unticked it
 
 
 def test_reviewers_get_one_email_a_day_while_posts_wait(settings, content_manager, reviewer, submitted):

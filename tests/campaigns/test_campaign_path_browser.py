@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from accounts.roles import CONTENT_MANAGER
 from campaigns import tasks
 from campaigns.models import Campaign, PostStatus, SuggestedPost
+from campaigns.networks import TEXT_RULES, compose_share_text, short_link_placeholder, text_length
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser]
@@ -53,6 +54,30 @@ GENERIC_COPY = (
     "bring a friend and your questions about working here. We are hiring engineers, designers and support "
     "people, and we would love to show you around the place we built together."
 )
+
+
+CUT_AFTER = re.compile(r"[\s.,;:!?\u2014-]")  # what may follow a cut: a space or the punctuation left out
+
+
+def _is_trimmed_at_a_word_boundary_to_fit(network: str, copy: str, disclaimer: str) -> bool:
+    """A copy filled from GENERIC_COPY: the whole text if it fits, else its longest start cut between words + "…"."""
+
+    def full_text(text: str) -> str:
+        return compose_share_text(text, disclaimer=disclaimer, link=short_link_placeholder())
+
+    limit = TEXT_RULES[network].limit
+    if limit is None or text_length(network, full_text(GENERIC_COPY)) <= limit:
+        assert copy == GENERIC_COPY, network
+        return False
+    assert copy.endswith("…"), network
+    kept = copy[: -len("…")]
+    assert GENERIC_COPY.startswith(kept) and kept == kept.rstrip(), network
+    assert CUT_AFTER.match(GENERIC_COPY[len(kept)]), f"{network}: a word is cut after {kept[-20:]!r}"
+    assert text_length(network, full_text(copy)) <= limit, network
+    one_more_word = re.match(r"\S*\s+\S+", GENERIC_COPY[len(kept) :]).group()
+    longer = (kept + one_more_word).rstrip(".,;:!?\u2014-") + "…"
+    assert text_length(network, full_text(longer)) > limit, f"{network}: cut shorter than the limit needs"
+    return True
 
 
 def test_a_campaign_post_with_four_networks_goes_live_in_under_25_actions(
@@ -97,6 +122,12 @@ def test_a_campaign_post_with_four_networks_goes_live_in_under_25_actions(
     page.wait_for_url(re.compile(r"/\d+/change/"))
     post = SuggestedPost.objects.get()
     assert post.campaign == campaign and post.variants.count() == 6  # generic + 5 networks
+    trimmed = {
+        v.network
+        for v in post.variants.all()
+        if _is_trimmed_at_a_word_boundary_to_fit(v.network, v.text, post.disclaimer)
+    }
+    assert trimmed == {"x", "bluesky"}  # too long for these two; Mastodon, LinkedIn and Facebook keep it all
     assert post.publish_at == publish_at
     page.wait_for_selector(".preview-card")
     assert page.locator(".preview-card").count() == 6
