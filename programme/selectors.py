@@ -536,7 +536,7 @@ def posts_by_id(*, ids: list[int]) -> dict[int, SuggestedPost]:
 @dataclass
 class ChallengeProgress:
     challenge: Challenge
-    score: int  # the person's own score, or their team's in team play
+    score: int | None  # the person's own score, or their team's in team play (None: they are in no team)
     team_play: bool = False
 
 
@@ -574,14 +574,12 @@ def digest_news(*, profiles: list[EmployeeProfile], now: dt.datetime) -> dict[in
     news = {}
     for p in profiles:
         mine = [c for c in running if c.campaign is None or campaign_targets(c.campaign, p)]
-        progress = [
-            ChallengeProgress(
-                challenge=c,
-                score=scores[c.pk].get(p.team_id if c.play == ChallengePlay.TEAM else p.user_id, 0),
-                team_play=c.play == ChallengePlay.TEAM,
-            )
-            for c in mine
-        ]
+        progress = []
+        for c in mine:
+            team_play = c.play == ChallengePlay.TEAM
+            key = p.team_id if team_play else p.user_id
+            score = None if key is None else scores[c.pk].get(key, 0)
+            progress.append(ChallengeProgress(challenge=c, score=score, team_play=team_play))
         news[p.user_id] = ProgrammeNews(
             challenges=mine, progress=progress, spotlight=spotlight, nudge=nudges.get(p.user_id, "")
         )

@@ -334,6 +334,9 @@ def test_a_running_challenge_and_where_i_stand_are_in_my_digest(settings):
         outsider = make_person("out@example.com")
         challenge(campaign, name="Spring sprint", prize="Lunch with the CEO")
         challenge(campaign, name="Team relay", play="team")
+        hiring = Topic.objects.create(name="Hiring")
+        general.topics.add(hiring)
+        challenge(None, topic=hiring, name="Hiring relay", play="team")
         shared(ada, post, network="x")
         shared(ada, post, network="linkedin")
         shared(mate, post, network="x")
@@ -349,3 +352,4 @@ def test_a_running_challenge_and_where_i_stand_are_in_my_digest(settings):
     assert fresh.title in message.body
     outsiders = next(m for m in mail.outbox if m.to == [outsider.email])
     assert general.title in outsiders.body and "Spring sprint" not in outsiders.body
+    assert "Hiring relay" in outsiders.body and "so far" not in outsiders.body  # in no team: no team score
