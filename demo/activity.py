@@ -12,6 +12,8 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+
 from accounts.models import User
 from analytics.metrics import metrics_record
 from analytics.models import Click, DailyRollup, EarnedMediaRate
@@ -22,6 +24,7 @@ from leaderboard.services.awards import points_sync_clicks
 from leaderboard.services.rebuild import leaderboards_rebuild
 from networks.models import Share
 from networks.providers.base import EngagementCounts
+from networks.services.sharing import share_initial_text, share_text_build, share_text_is_personal
 from shortlinks.buffer import RawClick
 from shortlinks.services import link_get_or_create
 
@@ -31,6 +34,12 @@ from .result import ProgressCallback, SeedResult
 ACTIVITY_SEED = 2026  # the same people share the same posts on every fresh database
 INGEST_BATCH = 500
 DIRECT_SHARE = 0.4  # of shares are published through a connected account (they get engagement figures)
+PERSONAL_EVERY = 4  # every 4th direct share of an editable post starts with a line of the sharer's own
+PERSONAL_LINES = (
+    "I worked on this one and I am proud of it.",
+    "Our customers asked for this for a long time, and here it is.",
+    "My team spent months on this: have a look.",
+)
 # Demo advertising rates, so the earned media value (an estimate) has something to multiply.
 DEMO_RATES = {"": (Decimal("1.20"), Decimal("8.00")), "linkedin": (Decimal("5.50"), Decimal("30.00"))}
 
@@ -55,6 +64,7 @@ def activity_seed(*, now: dt.datetime, result: SeedResult, progress: ProgressCal
     seen = traffic()
     rng = random.Random(ACTIVITY_SEED)
     events: list[RawClick] = []
+    direct = 0
     answers: list[tuple[int, dt.datetime, int, bool]] = []  # direct share, published, likes at the end, views?
     for done, person in enumerate(people, start=1):
         progress("Activity", done, len(people))
@@ -68,6 +78,8 @@ def activity_seed(*, now: dt.datetime, result: SeedResult, progress: ProgressCal
             text = variant.share_text(link.short_url) if variant else link.short_url
             if rng.random() < DIRECT_SHARE:
                 published = now - dt.timedelta(hours=rng.randint(1, hours_live))
+                direct += 1
+                text, personalised = _direct_text(post, network, link.short_url, text, direct)
                 share, created = Share.objects.get_or_create(
                     user=person,
                     post=post,
@@ -77,6 +89,7 @@ def activity_seed(*, now: dt.datetime, result: SeedResult, progress: ProgressCal
                         "short_link": link,
                         "status": Share.Status.PUBLISHED,
                         "text": text,
+                        "personalised": personalised,
                         "published_at": published,
                         "external_id": f"demo-{link.pk}",
                     },
@@ -127,6 +140,21 @@ def activity_seed(*, now: dt.datetime, result: SeedResult, progress: ProgressCal
         EarnedMediaRate.objects.get_or_create(network=network, defaults={"cost_per_click": cpc, "cost_per_mille": cpm})
     points_sync_clicks(since=now - dt.timedelta(days=30))
     leaderboards_rebuild(now=now)
+
+
+def _direct_text(post: SuggestedPost, network: str, link: str, suggested: str, nth: int) -> tuple[str, bool]:
+    """The text of the `nth` direct share and whether it is personalised, as the share page would record it:
+    now and then the sharer adds a line of their own in front of the suggested copy (no random draw, so the
+    rest of the demo stays the same)."""
+    if not post.employees_may_edit or nth % PERSONAL_EVERY:
+        return suggested, False
+    line = PERSONAL_LINES[nth // PERSONAL_EVERY % len(PERSONAL_LINES)]
+    typed = f"{line} {share_initial_text(post=post, network=network)}"
+    try:
+        full = share_text_build(post=post, network=network, text=typed, link=link)
+    except ValidationError:  # the line would take the text over the network's limit: shared as suggested
+        return suggested, False
+    return full, share_text_is_personal(post=post, network=network, text=typed)
 
 
 def rollups_fill(*, now: dt.datetime, progress: ProgressCallback) -> None:

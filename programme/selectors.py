@@ -85,13 +85,8 @@ def _post_filter(challenge: Challenge, prefix: str = "post__") -> Q:
 
 
 def personalised_share_counts(*, posts: Q, since: dt.datetime, until: dt.datetime) -> dict[int, int]:
-    """Published shares whose text the sharer made their own, per person.
-
-    Read from `Share.personalised` (set by the sharing nudge for a personal line); while shares carry no such
-    field this counts none, so a "personalised shares" challenge stands at 0 for everyone rather than guessing.
-    """
-    if "personalised" not in {f.name for f in Share._meta.get_fields()}:
-        return {}
+    """Published shares whose text the sharer made their own, per person: `Share.personalised`, set when the
+    share is made from text changed (more than spacing) from the post's suggested copy."""
     rows = (
         Share.objects.filter(posts, status=Share.Status.PUBLISHED, published_at__gte=since, published_at__lt=until)
         .filter(personalised=True)
@@ -539,8 +534,16 @@ def posts_by_id(*, ids: list[int]) -> dict[int, SuggestedPost]:
 
 
 @dataclass
+class ChallengeProgress:
+    challenge: Challenge
+    score: int | None  # the person's own score, or their team's in team play (None: they are in no team)
+    team_play: bool = False
+
+
+@dataclass
 class ProgrammeNews:
     challenges: list[Challenge] = field(default_factory=list)
+    progress: list[ChallengeProgress] = field(default_factory=list)  # the digest's: where each challenge stands
     surveys: list[Survey] = field(default_factory=list)
     spotlight: SpotlightView | None = None
     policy: object = None  # the policy version waiting for acknowledgement (Today only)
@@ -559,18 +562,40 @@ def today_news(*, user, now: dt.datetime | None = None) -> ProgrammeNews:
 
 
 def digest_news(*, profiles: list[EmployeeProfile], now: dt.datetime) -> dict[int, ProgrammeNews]:
-    """Per recipient of a digest batch: running challenges for them, the spotlight, and a nudge line when due.
+    """Per recipient of a digest batch: running challenges for them with their own (or their team's) score so
+    far, the spotlight, and a nudge line when due.
 
-    A constant number of queries for the batch (plus one audience check per campaign challenge in Python).
+    A constant number of queries for the batch plus two per running challenge (its scores, its scorers' teams).
     """
     running = challenges_running(now=now)
     spotlight = spotlight_current(now=now)
     nudges = nudges_for(user_ids=[p.user_id for p in profiles], now=now)
+    scores = {c.pk: _scores_by_entrant(challenge=c, now=now) for c in running}
     news = {}
     for p in profiles:
         mine = [c for c in running if c.campaign is None or campaign_targets(c.campaign, p)]
-        news[p.user_id] = ProgrammeNews(challenges=mine, spotlight=spotlight, nudge=nudges.get(p.user_id, ""))
+        progress = []
+        for c in mine:
+            team_play = c.play == ChallengePlay.TEAM
+            key = p.team_id if team_play else p.user_id
+            score = None if key is None else scores[c.pk].get(key, 0)
+            progress.append(ChallengeProgress(challenge=c, score=score, team_play=team_play))
+        news[p.user_id] = ProgrammeNews(
+            challenges=mine, progress=progress, spotlight=spotlight, nudge=nudges.get(p.user_id, "")
+        )
     return news
+
+
+def _scores_by_entrant(*, challenge: Challenge, now: dt.datetime) -> dict[int, int]:
+    """Score per person, or per team id in team play (people excluded from leaderboards take no part)."""
+    scores = challenge_scores(challenge=challenge, now=now)
+    if challenge.play != ChallengePlay.TEAM:
+        return scores
+    totals: Counter[int] = Counter()
+    members = EmployeeProfile.objects.filter(user_id__in=list(scores), leaderboard_excluded=False, team__isnull=False)
+    for uid, team_id in members.values_list("user_id", "team_id"):
+        totals[team_id] += scores[uid]
+    return dict(totals)
 
 
 # --- News for the chat channels (read by the chat app on `challenge_finished` / `spotlight_published`) -

@@ -4,17 +4,22 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Team
 from campaigns.models import Topic
+from digest.services.sending import digests_send_due
 from leaderboard.models import Badge, BadgeAward
+from networks.models import Share
+from networks.services.sharing import share_direct_create
 from programme import services
 from programme.models import Challenge, ChallengeResult
 from programme.selectors import challenge_standing
 from programme.signals import challenge_finished
-from tests.factories import CampaignFactory, SuggestedPostFactory
+from tests.digest.conftest import make_person
+from tests.factories import CampaignFactory, ConnectedAccountFactory, SuggestedPostFactory
 
 from .conftest import challenge, clicked, person, shared
 from .conftest import reverse as reverse_click
@@ -83,11 +88,23 @@ def test_hidden_people_are_anonymous_to_others_and_excluded_people_take_no_part(
     assert _rows(ch, viewer=shy) == [(1, "Shy Test", 1)]
 
 
-def test_personalised_shares_stand_at_zero_while_shares_carry_no_personalised_flag():
-    post = SuggestedPostFactory()
+def _shared_through_the_share_page(user, post, *, text: str | None):
+    """A direct share made by the sharing service from `text` (None: the suggestion as it is), then published."""
+    ConnectedAccountFactory(user=user, network="mastodon")
+    share = share_direct_create(user=user, post=post, network="mastodon", text=text)
+    Share.objects.filter(pk=share.pk).update(status=Share.Status.PUBLISHED, published_at=timezone.now())
+    return share
+
+
+def test_only_shares_in_ones_own_words_count_toward_a_personalised_shares_challenge():
+    post = SuggestedPostFactory(employees_may_edit=True, variants={"generic": "Our new release is out."})
     ch = challenge(post.campaign, goal="personalised_shares")
-    shared(person("ada@example.com"), post)
-    assert _rows(ch) == []
+    ada, bob, cy = person("ada@example.com"), person("bob@example.com"), person("cy@example.com")
+    own = _shared_through_the_share_page(ada, post, text="I built the search in this one. Our new release is out.")
+    as_suggested = _shared_through_the_share_page(bob, post, text=None)
+    respaced = _shared_through_the_share_page(cy, post, text="  Our new release   is out.  ")
+    assert own.personalised and not as_suggested.personalised and not respaced.personalised
+    assert _rows(ch) == [(1, "Ada Test", 1)]
 
 
 def test_the_challenge_page_shows_the_live_standing_and_the_viewer(client):
@@ -301,3 +318,38 @@ def test_chat_reads_a_frozen_challenge_as_one_line_for_its_audience_teams():
     assert news.title == "Challenge results: Spring sprint"
     assert news.text == "Congratulations to Ada Test! Prize: Lunch."
     assert news.team_ids == [sales.pk] and news.source_key == f"challenge:{ch.pk}"
+
+
+def test_a_running_challenge_and_where_i_stand_are_in_my_digest(settings):
+    settings.DIGEST_SMTP_RETRY_DELAYS = (0, 0)
+    digest_time = dt.datetime(2026, 6, 1, 8, 1, tzinfo=dt.UTC)
+    with time_machine.travel(digest_time - dt.timedelta(hours=3), tick=False):
+        sales = Team.objects.create(name="Sales")
+        campaign = CampaignFactory(ends_at=digest_time + dt.timedelta(days=30))
+        campaign.audience_teams.add(sales)
+        post, fresh = (SuggestedPostFactory(campaign=campaign, is_featured=True) for _ in range(2))
+        general = SuggestedPostFactory(is_featured=True)  # for everyone: the outsider gets a digest too
+        ada = make_person("ada@example.com", team=sales)
+        mate = make_person("mate@example.com", team=sales)
+        outsider = make_person("out@example.com")
+        challenge(campaign, name="Spring sprint", prize="Lunch with the CEO")
+        challenge(campaign, name="Team relay", play="team")
+        hiring = Topic.objects.create(name="Hiring")
+        general.topics.add(hiring)
+        challenge(None, topic=hiring, name="Hiring relay", play="team")
+        shared(ada, post, network="x")
+        shared(ada, post, network="linkedin")
+        shared(mate, post, network="x")
+    with time_machine.travel(digest_time, tick=False):
+        digests_send_due(user_ids=[ada.pk, outsider.pk])
+    message = next(m for m in mail.outbox if m.to == [ada.email])
+    html = message.alternatives[0][0]
+    for body in (message.body, html):
+        assert "Spring sprint" in body and "Lunch with the CEO" in body
+        assert "You so far: 2." in body  # Ada's own two shares
+        assert "Team relay" in body and "Your team so far: 3." in body  # Ada's and her teammate's
+    assert "See the standing" in html
+    assert fresh.title in message.body
+    outsiders = next(m for m in mail.outbox if m.to == [outsider.email])
+    assert general.title in outsiders.body and "Spring sprint" not in outsiders.body
+    assert "Hiring relay" in outsiders.body and "so far" not in outsiders.body  # in no team: no team score
