@@ -47,12 +47,12 @@ def campaign_ids_active_for(*, user, now=None) -> list[int]:
     profile = profile_get(user=user)
     teams = Campaign.audience_teams.through.objects.filter(campaign_id=OuterRef("pk"))
     locations = Campaign.audience_locations.through.objects.filter(campaign_id=OuterRef("pk"))
-    rows = (
-        Campaign.objects.active(now)
-        .filter(~Exists(teams) | Exists(teams.filter(team_id=profile.team_id)))
-        .filter(~Exists(locations) | Exists(locations.filter(location_id=profile.location_id)))
-        .values_list("pk", "audience_languages")
-    )
+    team_rule, location_rule = Q(~Exists(teams)), Q(~Exists(locations))
+    if profile.team_id is not None:
+        team_rule |= Q(Exists(teams.filter(team_id=profile.team_id)))
+    if profile.location_id is not None:
+        location_rule |= Q(Exists(locations.filter(location_id=profile.location_id)))
+    rows = Campaign.objects.active(now).filter(team_rule, location_rule).values_list("pk", "audience_languages")
     return [pk for pk, languages in rows if not languages or profile.language in languages]
 
 

@@ -96,3 +96,25 @@ def test_today_costs_the_same_queries_for_3_or_12_posts(client, employee):
     for _ in range(9):
         SuggestedPostFactory()
     assert queries_for_today() == few
+
+
+def test_a_campaign_for_some_teams_and_places_reaches_exactly_the_people_in_them(client, employee):
+    from tests.factories import LocationFactory
+
+    sales, support = TeamFactory(name="Sales"), TeamFactory(name="Support")
+    berlin, lisbon = LocationFactory(name="Berlin"), LocationFactory(name="Lisbon")
+    sales_or_support_in_berlin = CampaignFactory()
+    sales_or_support_in_berlin.audience_teams.add(sales, support)
+    sales_or_support_in_berlin.audience_locations.add(berlin)
+    SuggestedPostFactory(campaign=sales_or_support_in_berlin, title="Berlin sales and support")
+    SuggestedPostFactory(title="For everyone")
+    client.force_login(employee)
+
+    def titles_for(team, location):
+        EmployeeProfile.objects.filter(user=employee).update(team=team, location=location)
+        return sorted(_titles(client.get("/today/")))
+
+    assert titles_for(support, berlin) == ["Berlin sales and support", "For everyone"]
+    assert titles_for(sales, lisbon) == ["For everyone"]
+    assert titles_for(None, berlin) == ["For everyone"]  # in no team: not in a team's audience
+    assert titles_for(support, None) == ["For everyone"]
