@@ -38,6 +38,25 @@ def _roles_synced_once_per_post_migrate():
     post_migrate.connect(sync_roles_after_migrate, dispatch_uid="accounts.sync_roles")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_by_delete_on_postgresql():
+    """A transactional test ends with a flush. PostgreSQL's TRUNCATE gives every table and index new files (seconds
+    for the whole schema); the tests leave a few rows, which DELETE removes in milliseconds. The foreign keys are
+    deferred, so the order does not matter; sequences are reset only when asked, by the original."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or allow_cascade or not tables:
+            return truncate(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        return ["SET CONSTRAINTS ALL DEFERRED"] + [f"DELETE FROM {self.quote_name(table)}" for table in tables]
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = truncate
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD
