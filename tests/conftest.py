@@ -1,3 +1,4 @@
+import asyncio
 import os
 import shutil
 from pathlib import Path
@@ -12,6 +13,48 @@ from tests.factories import PASSWORD, UserFactory
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _roles_synced_once_per_post_migrate():
+    """A transactional test ends with a flush, which sends post_migrate once per app, and accounts re-syncs the
+    roles after each (about 2 s a flush). Here they are synced once, after the last app's signal: the same groups
+    and permissions, as every app's permissions exist by then."""
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    from accounts.roles import sync_roles_after_migrate
+
+    last = [config for config in apps.get_app_configs() if config.models_module is not None][-1]
+
+    def sync_roles_after_the_last_app(sender, **kwargs):
+        if sender is last:
+            sync_roles_after_migrate(sender=sender, **kwargs)
+
+    post_migrate.disconnect(dispatch_uid="accounts.sync_roles")
+    post_migrate.connect(sync_roles_after_the_last_app, weak=False, dispatch_uid="tests.sync_roles")
+    yield
+    post_migrate.disconnect(dispatch_uid="tests.sync_roles")
+    post_migrate.connect(sync_roles_after_migrate, dispatch_uid="accounts.sync_roles")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_by_delete_on_postgresql():
+    """A transactional test ends with a flush. PostgreSQL's TRUNCATE gives every table and index new files (seconds
+    for the whole schema); the tests leave a few rows, which DELETE removes in milliseconds. The foreign keys are
+    deferred, so the order does not matter; sequences are reset only when asked, by the original."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or allow_cascade or not tables:
+            return truncate(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        return ["SET CONSTRAINTS ALL DEFERRED"] + [f"DELETE FROM {self.quote_name(table)}" for table in tables]
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = truncate
 
 
 @pytest.fixture
@@ -66,30 +109,94 @@ CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 375, "height": 812}
 
 
-@pytest.fixture
-def chromium(monkeypatch):
-    """Debian's Chromium driven by Playwright; skipped where it is not installed (never in CI)."""
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class WorkerChromium:
+    """One Playwright driver and one Chromium per pytest-xdist worker (launching them costs a second or more);
+    started by the first browser test on the worker, relaunched if the browser went away."""
+
+    def __init__(self):
+        from playwright.sync_api import sync_playwright
+
+        self.playwright = sync_playwright().start()
+        # Playwright's sync API marks its event loop as running in this thread after every call; Django refuses
+        # ORM calls while one runs, so the loop is only marked during browser tests (see `chromium`).
+        self.loop = asyncio.get_running_loop()
+        self.browser = None
+
+    def launch(self):
+        if self.browser is None or not self.browser.is_connected():
+            self.browser = self.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        return self.browser
+
+    def stop(self):
+        asyncio._set_running_loop(self.loop)
+        if self.browser is not None and self.browser.is_connected():
+            self.browser.close()
+        self.playwright.stop()
+        asyncio._set_running_loop(None)
+
+
+class BrowserForOneTest:
+    """The worker's Chromium as one test sees it: `new_context` and `new_page` (each page in a fresh context, so no
+    cookie or storage crosses from another test) and `browser_type`; whatever the test opens is closed after it."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self._opened = []
+        self.browser_type = self
+        self.version = browser.version
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        self._opened.append(context)
+        return context
+
+    def new_page(self, **options):
+        return self.new_context(**options).new_page()
+
+    def launch_persistent_context(self, user_data_dir, **options):
+        context = self._browser.browser_type.launch_persistent_context(user_data_dir, **options)
+        self._opened.append(context)
+        return context
+
+    def close(self):
+        for context in reversed(self._opened):
+            try:
+                context.close()
+            except Exception:  # noqa: BLE001 - already closed by the test, or its browser went away
+                pass
+
+
+@pytest.fixture(scope="session")
+def _worker_chromium():
     if not shutil.which(CHROMIUM) and os.environ.get("ADVOCACY_REQUIRE_SERVICES") != "1":
         pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
+    chromium = WorkerChromium()
+    asyncio._set_running_loop(None)
+    yield chromium
+    chromium.stop()
 
+
+@pytest.fixture
+def chromium(_worker_chromium, monkeypatch):
+    """Debian's Chromium driven by Playwright; skipped where it is not installed (never in CI)."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        # Connections opened inside Playwright's context would keep PostgreSQL from dropping the test database.
-        connections.close_all()
-        browser.close()
+    asyncio._set_running_loop(_worker_chromium.loop)
+    browser = BrowserForOneTest(_worker_chromium.launch())
+    yield browser
+    browser.close()
+    # Connections opened inside Playwright's context would keep PostgreSQL from dropping the test database.
+    connections.close_all()
+    asyncio._set_running_loop(None)
 
 
 @pytest.fixture
