@@ -225,6 +225,29 @@ def test_too_many_requests_is_a_429_with_retry_after(api, employee, settings):
         cache.clear()
 
 
+def test_a_person_has_one_budget_across_their_tokens_and_session(api, employee, colleague, settings):
+    cache.clear()
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "api_user": "4/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import SimpleRateThrottle
+
+    before = SimpleRateThrottle.THROTTLE_RATES
+    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    try:
+        first, second = bearer(employee, name="laptop"), bearer(employee, name="phone")
+        statuses = [api.get("/api/v1/me/points/", **headers).status_code for headers in (first, second, first, second)]
+        assert statuses == [200, 200, 200, 200]
+        assert api.get("/api/v1/me/points/", **bearer(employee, name="third")).status_code == 429
+        api.force_login(employee)
+        assert api.get("/api/v1/me/points/").status_code == 429  # the session counts with the tokens
+        api.logout()
+        assert api.get("/api/v1/me/points/", **bearer(colleague)).status_code == 200  # a colleague's own budget
+    finally:
+        SimpleRateThrottle.THROTTLE_RATES = before
+        cache.clear()
+
+
 def test_the_api_root_lists_the_endpoints(api, employee):
     api.force_login(employee)
     endpoints = api.get("/api/v1/").json()["endpoints"]

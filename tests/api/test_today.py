@@ -34,3 +34,30 @@ def test_openapi_schema_describes_the_api(client, employee):
     assert response.status_code == 200
     schema = response.json()
     assert "/api/v1/today/" in schema["paths"]
+
+
+def test_today_api_filters_by_campaign_featured_and_topic_together_or_apart(client, employee):
+    from campaigns.models import Topic
+    from tests.factories import CampaignFactory
+
+    launch, hiring = CampaignFactory(name="Launch"), CampaignFactory(name="Hiring")
+    product = Topic.objects.create(name="Product")
+    featured_launch = SuggestedPostFactory(campaign=launch, title="Featured launch", is_featured=True)
+    featured_launch.topics.add(product)
+    SuggestedPostFactory(campaign=launch, title="Plain launch")
+    SuggestedPostFactory(campaign=hiring, title="Featured hiring", is_featured=True)
+    client.force_login(employee)
+
+    def titles(query):
+        response = client.get(f"/api/v1/today/?{query}")
+        assert response.status_code == 200, response.content
+        return sorted(item["title"] for item in response.json()["results"])
+
+    assert titles(f"campaign={launch.pk}") == ["Featured launch", "Plain launch"]
+    assert titles("featured=true") == ["Featured hiring", "Featured launch"]
+    assert titles("featured=false") == ["Plain launch"]
+    assert titles("topic=Product") == ["Featured launch"]
+    assert titles(f"campaign={hiring.pk}&featured=true") == ["Featured hiring"]
+    assert titles("topic=Nothing") == []
+    bad = client.get("/api/v1/today/?campaign=launch")
+    assert bad.status_code == 400 and "campaign" in bad.json()["fields"]
