@@ -43,3 +43,7 @@ OUTBOUND_HTTP_ALLOW_LOOPBACK = True
 # One XADD inside each redirect, so a test sees the click in Redis when the response is back
 # (tests/shortlinks/test_click_batch.py covers the batching thread).
 SHORTLINK_CLICK_BATCH_MS = 0
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    # The test database is thrown away: no commit needs to wait for the disk.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"  # noqa: F405
