@@ -50,7 +50,8 @@ def programme_seed(*, now: dt.datetime, result: SeedResult) -> None:
     _stories(people)
     _challenges(data, now, result)
     _survey(data, people, now, result)
-    if spotlight_publish(now=now) is not None:
+    # The demo's activity is a few days old: late in the week, last week had none of it to celebrate.
+    if (spotlight_publish(now=now) or spotlight_publish(now=now, week_so_far=True)) is not None:
         result.add("spotlights")
 
 

@@ -223,9 +223,10 @@ def nudges_record(*, lines: dict[int, str], now: dt.datetime) -> int:
 # --- The spotlight ------------------------------------------------------------------------------------
 
 
-def spotlight_publish(*, now: dt.datetime | None = None) -> Spotlight | None:
+def spotlight_publish(*, now: dt.datetime | None = None, week_so_far: bool = False) -> Spotlight | None:
     """Pick last week's top stories (most unique clicks) and advocates (most points, public boards only) and
     publish them as this week's spotlight. Idempotent: one per week; None when the week had nothing to celebrate.
+    `week_so_far` celebrates this week up to now instead (the demo, whose history is only a few days long).
 
     Only the top places are kept: the spotlight celebrates, it never lists who shared least.
     `spotlight_published` is sent after commit.
@@ -235,7 +236,7 @@ def spotlight_publish(*, now: dt.datetime | None = None) -> Spotlight | None:
     if Spotlight.objects.filter(week_start=this_week).exists():
         return None
     last_week = this_week - dt.timedelta(days=7)
-    since, until = week_bounds(last_week)
+    since, until = week_bounds(this_week if week_so_far else last_week)
     stories = selectors.top_posts_by_clicks(since=since, until=until, limit=SPOTLIGHT_STORIES)
     # The SQL board: a weekly job reads the totals themselves, not the Redis copy that follows them after commit.
     board = leaderboard_top(period=Period.WEEK, limit=SPOTLIGHT_ADVOCATES, now=since, backend="sql")

@@ -147,6 +147,17 @@ def test_a_quiet_week_publishes_no_spotlight():
     assert not Spotlight.objects.exists()
 
 
+def test_the_week_so_far_can_be_celebrated_when_last_week_was_quiet():
+    people, posts = _last_week_activity()  # on the Thursday before MONDAY
+    that_sunday = MONDAY - dt.timedelta(days=1)  # the same week, late
+    with time_machine.travel(that_sunday, tick=False):
+        assert services.spotlight_publish() is None  # the week before had nothing
+        spotlight = services.spotlight_publish(week_so_far=True)
+    stories = SpotlightItem.objects.filter(spotlight=spotlight, kind="story").order_by("position")
+    assert [i.post_id for i in stories] == [posts[0].pk, posts[1].pk, posts[2].pk]
+    assert Spotlight.objects.count() == 1
+
+
 def test_people_hidden_from_boards_are_not_put_in_the_spotlight():
     people, _ = _last_week_activity()
     EmployeeProfile.objects.filter(user=people[0]).update(leaderboard_opt_out=True)
