@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.roles import ADVOCACY_ADMIN
 from analytics.models import Click, ShareMetrics
 from campaigns.models import PostStatus
+from community.services import amplify_request_create, suggestion_create
 from digest.tokens import share_token_make, unsubscribe_token_make
 from networks.models import Share
 from networks.services.sharing import share_intent_create
@@ -52,7 +53,16 @@ def build_world() -> dict:
     make_share(user=employee, post=other, network="mastodon", account=account, status=Share.Status.FAILED)
     Share.objects.filter(status=Share.Status.FAILED).update(error="Mastodon refused the post.")
     share_intent_create(user=employee, post=other, network="linkedin")
-    return {"employee": employee, "admin": admin, "campaign": campaign, "post": featured}
+    suggestion = suggestion_create(author=employee, url="https://example.com/blog/our-spring-release", text="Worth it.")
+    amplify = amplify_request_create(author=employee, url="https://mastodon.example/@erin/113", note="My launch post")
+    return {
+        "employee": employee,
+        "admin": admin,
+        "campaign": campaign,
+        "post": featured,
+        "suggestion": suggestion,
+        "amplify": amplify,
+    }
 
 
 def _500_page(page, base: str) -> None:
@@ -110,6 +120,15 @@ PAGES: dict[str, tuple[str | None, object]] = {
     "admin digest preview": ("admin", lambda w: reverse("admin:digest_preview")),
     "admin digest bounces": ("admin", lambda w: reverse("admin:digest_bounces")),
     "admin login": (None, lambda w: reverse("admin:login")),
+    "admin suggestion": ("admin", lambda w: reverse("admin:community_suggestion_change", args=[w["suggestion"].pk])),
+    "admin amplify request": (
+        "admin",
+        lambda w: reverse("admin:community_amplifyrequest_change", args=[w["amplify"].pk]),
+    ),
+    "e-mail addresses": ("employee", lambda w: reverse("account_email")),
+    "third-party accounts": ("employee", lambda w: reverse("socialaccount_connections")),
+    "reauthenticate": ("employee", lambda w: reverse("account_reauthenticate")),
+    "inactive account": (None, lambda w: reverse("account_inactive")),
 }
 
 
