@@ -9,6 +9,14 @@ from .views import analytics, content, me, people, root, suggestions
 
 DOCS = [SignedIn]  # the schema lists every endpoint: signed-in people only
 
+
+def _actions(prefix: str, view, name: str, actions: tuple[str, ...]) -> list:
+    """One URL per workflow action of an object: `<prefix>/<action>/`, named `<name>-<action>`."""
+    return [
+        path(f"{prefix}/{action}/", view.as_view(action_name=action), name=f"{name}-{action}") for action in actions
+    ]
+
+
 v1 = [
     path("", root.ApiRoot.as_view(), name="api-root"),
     # Employees
@@ -27,31 +35,18 @@ v1 = [
     # Content managers
     path("campaigns/", content.CampaignsApi.as_view(), name="api-campaigns"),
     path("campaigns/<int:campaign_id>/", content.CampaignDetailApi.as_view(), name="api-campaign"),
-    *[
-        path(
-            f"campaigns/<int:campaign_id>/{name}/",
-            content.CampaignActionApi.as_view(action_name=name),
-            name=f"api-campaign-{name}",
-        )  # fmt: skip
-        for name in ("launch", "archive")
-    ],
+    *_actions("campaigns/<int:campaign_id>", content.CampaignActionApi, "api-campaign", ("launch", "archive")),
     path("posts/", content.PostsApi.as_view(), name="api-posts"),
     path("posts/<int:post_id>/", content.PostDetailApi.as_view(), name="api-post"),
     path("posts/<int:post_id>/image/", content.PostImageApi.as_view(), name="api-post-image"),
-    *[
-        path(f"posts/<int:post_id>/{name}/", content.PostActionApi.as_view(action_name=name), name=f"api-post-{name}")
-        for name in ("submit", "approve", "reject", "publish", "archive")
-    ],
+    *_actions(
+        "posts/<int:post_id>", content.PostActionApi, "api-post", ("submit", "approve", "reject", "publish", "archive")
+    ),
     path("suggestions/queue/", suggestions.SuggestionQueueApi.as_view(), name="api-suggestion-queue"),
     path("suggestions/<int:suggestion_id>/", suggestions.SuggestionDetailApi.as_view(), name="api-suggestion"),
-    *[
-        path(
-            f"suggestions/<int:suggestion_id>/{name}/",
-            suggestions.SuggestionActionApi.as_view(action_name=name),
-            name=f"api-suggestion-{name}",
-        )  # fmt: skip
-        for name in ("approve", "decline")
-    ],
+    *_actions(
+        "suggestions/<int:suggestion_id>", suggestions.SuggestionActionApi, "api-suggestion", ("approve", "decline")
+    ),
     path("analytics/overview/", analytics.OverviewApi.as_view(), name="api-analytics-overview"),
     path(
         "analytics/campaigns/<int:campaign_id>/",

@@ -203,49 +203,43 @@ def test_an_unknown_api_url_and_a_missing_object_answer_the_error_body(api, cont
         assert response.json()["code"] == "not_found"
 
 
-def test_too_many_requests_is_a_429_with_retry_after(api, employee, settings):
-    cache.clear()
-    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "api_token": "3/min"}
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+@pytest.fixture
+def throttle_rates(settings, monkeypatch):
+    """Set request budgets for one test (DRF reads them once, into SimpleRateThrottle), on an empty cache."""
     from rest_framework.settings import api_settings
     from rest_framework.throttling import SimpleRateThrottle
 
-    before = SimpleRateThrottle.THROTTLE_RATES
-    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    try:
-        headers = bearer(employee)
-        statuses = [api.get("/api/v1/me/points/", **headers).status_code for _ in range(4)]
-        assert statuses == [200, 200, 200, 429]
-        response = api.get("/api/v1/me/points/", **headers)
-        assert response.json()["code"] == "throttled" and int(response["Retry-After"]) > 0
-        # Another token of the same person has its own budget.
-        assert api.get("/api/v1/me/points/", **bearer(employee, name="other")).status_code == 200
-    finally:
-        SimpleRateThrottle.THROTTLE_RATES = before
+    def set_rates(**rates):
         cache.clear()
+        merged = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **rates}
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": merged}
+        monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", api_settings.DEFAULT_THROTTLE_RATES)
 
-
-def test_a_person_has_one_budget_across_their_tokens_and_session(api, employee, colleague, settings):
+    yield set_rates
     cache.clear()
-    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "api_user": "4/min"}
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
-    from rest_framework.settings import api_settings
-    from rest_framework.throttling import SimpleRateThrottle
 
-    before = SimpleRateThrottle.THROTTLE_RATES
-    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    try:
-        first, second = bearer(employee, name="laptop"), bearer(employee, name="phone")
-        statuses = [api.get("/api/v1/me/points/", **headers).status_code for headers in (first, second, first, second)]
-        assert statuses == [200, 200, 200, 200]
-        assert api.get("/api/v1/me/points/", **bearer(employee, name="third")).status_code == 429
-        api.force_login(employee)
-        assert api.get("/api/v1/me/points/").status_code == 429  # the session counts with the tokens
-        api.logout()
-        assert api.get("/api/v1/me/points/", **bearer(colleague)).status_code == 200  # a colleague's own budget
-    finally:
-        SimpleRateThrottle.THROTTLE_RATES = before
-        cache.clear()
+
+def test_too_many_requests_is_a_429_with_retry_after(api, employee, throttle_rates):
+    throttle_rates(api_token="3/min")
+    headers = bearer(employee)
+    statuses = [api.get("/api/v1/me/points/", **headers).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = api.get("/api/v1/me/points/", **headers)
+    assert response.json()["code"] == "throttled" and int(response["Retry-After"]) > 0
+    # Another token of the same person has its own budget.
+    assert api.get("/api/v1/me/points/", **bearer(employee, name="other")).status_code == 200
+
+
+def test_a_person_has_one_budget_across_their_tokens_and_session(api, employee, colleague, throttle_rates):
+    throttle_rates(api_user="4/min")
+    first, second = bearer(employee, name="laptop"), bearer(employee, name="phone")
+    statuses = [api.get("/api/v1/me/points/", **headers).status_code for headers in (first, second, first, second)]
+    assert statuses == [200, 200, 200, 200]
+    assert api.get("/api/v1/me/points/", **bearer(employee, name="third")).status_code == 429
+    api.force_login(employee)
+    assert api.get("/api/v1/me/points/").status_code == 429  # the session counts with the tokens
+    api.logout()
+    assert api.get("/api/v1/me/points/", **bearer(colleague)).status_code == 200  # a colleague's own budget
 
 
 def test_the_api_root_lists_the_endpoints(api, employee):
