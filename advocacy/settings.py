@@ -397,7 +397,7 @@ SHORTLINK_PRELOAD = env_int("SHORTLINK_PRELOAD", 50_000)
 # With a click buffer, each web process sends its clicks to Redis in one write every this many milliseconds
 # (a thread of its own; the redirect does not wait for Redis). A process killed outright loses at most
 # this window's clicks. 0: one XADD inside each redirect.
-SHORTLINK_CLICK_BATCH_MS = env_int("SHORTLINK_CLICK_BATCH_MS", 2)
+SHORTLINK_CLICK_BATCH_MS = env_int("SHORTLINK_CLICK_BATCH_MS", 5)
 # /s/<code> is answered right after SecurityMiddleware: no session, CSRF, auth, locale or messages work.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,

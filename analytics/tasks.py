@@ -5,6 +5,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from shortlinks.services import links_version_reconcile
+
 # Celery's autodiscovery imports only `tasks.py`: importing the metrics pull's tasks here registers them
 # (under their own names, `analytics.tasks_metrics.*`, which the beat schedule uses).
 from . import tasks_metrics  # noqa: F401
@@ -31,12 +33,14 @@ def clicks_drain_task() -> None:
         while delay < until_next_tick - DRAIN_EVERY / 2:
             clicks_drain_once_task.apply_async(countdown=delay, expires=delay + DRAIN_EVERY)
             delay += DRAIN_EVERY
+    links_version_reconcile()
     clicks_drain()
 
 
 @shared_task(ignore_result=True)
 def clicks_drain_once_task() -> None:
     """One drain (queued by clicks_drain_task). Idempotent; runs beside any other drain without double counting."""
+    links_version_reconcile()
     clicks_drain()
 
 

@@ -13,3 +13,10 @@ class ShortlinksConfig(AppConfig):
         )
 
         personal_data_export.connect(privacy.export, dispatch_uid="shortlinks.privacy.export")
+
+        from django.db.models.signals import post_save
+
+        from .models import ShortLink
+        from .services import link_saved
+
+        post_save.connect(link_saved, sender=ShortLink, dispatch_uid="shortlinks.services.link_saved")

@@ -24,12 +24,12 @@ redirect a connection timeout. A connection that Redis closed (a restart) is ret
 once on a fresh one before falling back, so a restart trips nothing, and nothing is
 retried with backoff (redis-py's default would wait seconds against a stopped server).
 
-With SHORTLINK_CLICK_BATCH_MS > 0 (production) the request only appends the click to
-this process's batch (`ClickBatcher`); a thread of the process sends the batch in one
-write of pipelined XADDs every few milliseconds, or hands it to the second store when
-Redis fails. The 302 then goes out before the click is in Redis: a process killed
-outright (SIGKILL, out of memory) loses the clicks of its last few milliseconds; a
-stopping process (SIGTERM) sends its batch first.
+With SHORTLINK_CLICK_BATCH_MS > 0 (production, 5 ms) the request only appends the click to
+this process's batch (`ClickBatcher`); a thread of the process sends the batch in one write of
+pipelined XADDs every few milliseconds, reading Redis's replies one tick later, or hands it to
+the second store when Redis fails. The 302 then goes out before the click is in Redis: a process
+killed outright (SIGKILL, out of memory) loses the clicks of its last tick; a stopping process
+(SIGTERM) sends its batch and waits for the replies first.
 """
 
 import atexit
@@ -327,6 +327,53 @@ def code_cache_set(code: str, link: tuple[int, str] | None) -> None:
         _failed(exc)
 
 
+# Which links exist, for processes that hold every link (shortlinks.selectors): a token that changes whenever
+# links are created, and the newest link id Redis last heard of (for links_version_reconcile).
+LINKS_KEY = "adv:sl:links"
+
+
+def links_version() -> str | None:
+    """The links' current version token; None when Redis cannot tell (not configured, down, never set)."""
+    client = get_client()
+    if client is None:
+        return None
+    try:
+        value = client.hget(LINKS_KEY, "v")
+    except redis.RedisError as exc:
+        _failed(exc)
+        return None
+    return value.decode() if value is not None else None
+
+
+def _new_links_version() -> str:
+    # Never the same twice, also after Redis lost its data: a counter could come back to a value a process saw.
+    return f"{time.time_ns():x}-{_random_bits(64):016x}"
+
+
+def links_version_bump() -> None:
+    """Links were created: a new version token. Failing (Redis down) is logged; links_version_reconcile repairs it."""
+    client = get_client()
+    if client is None:
+        return
+    try:
+        client.hset(LINKS_KEY, "v", _new_links_version())
+    except redis.RedisError as exc:
+        _failed(exc)
+
+
+def links_version_reconcile(newest_link_id: int) -> bool:
+    """A new version when the newest link is not the one Redis last heard of, or the version is gone;
+    True when it bumped. Raises redis.RedisError."""
+    client = get_client(ignore_breaker=True)
+    if client is None:
+        return False
+    version, newest = client.hmget(LINKS_KEY, ["v", "n"])
+    if version is not None and newest is not None and int(newest) == newest_link_id:
+        return False
+    client.hset(LINKS_KEY, mapping={"v": _new_links_version(), "n": newest_link_id})
+    return True
+
+
 def xadd_command(clicks: list[RawClick]) -> bytes:
     """`XADD adv:clicks * c <packed> c1 <packed> …` for up to ENTRY_CLICKS clicks, in the Redis protocol."""
     parts = [b"*%d\r\n%s" % (3 + 2 * len(clicks), _XADD_HEAD)]
@@ -393,70 +440,155 @@ def buffer_append(click: RawClick) -> bool:
 class ClickBatcher:
     """This process's clicks on their way to Redis: appended by requests, sent by one thread.
 
-    The thread wakes on the first click of a batch, waits SHORTLINK_CLICK_BATCH_MS for more, and
-    sends them all in one write (pipelined XADDs of up to ENTRY_CLICKS clicks, one reply read per
-    entry); what Redis does not take goes to `fallback` (the database) from the same thread. A
-    request's cost is one deque append, so the redirect no longer waits for a round trip to Redis.
+    A request's cost is one deque append. The thread sleeps on an event while there is nothing to
+    send; the first click of a busy spell wakes it. From then on it ticks every SHORTLINK_CLICK_BATCH_MS,
+    without being woken: each tick reads Redis's replies to the previous tick's write (they arrived in
+    the meantime, so no tick waits for a round trip) and sends the clicks queued since in one write of
+    pipelined XADDs of up to ENTRY_CLICKS clicks. What Redis refuses, or what a write or a reply lost
+    to a broken connection carried, goes to `fallback` (the database) from the same thread; a click
+    that reached Redis as well is then stored once, by its id. When the queue and the replies are both
+    done it goes back to sleep.
     """
 
     def __init__(self) -> None:
         self.queue: deque[RawClick] = deque()
         self.wake = threading.Event()
+        self.halt = threading.Event()  # ends a tick's wait at once when the process stops
+        self.idle = True  # read by add() without a lock: a stale True costs one spare wake-up, never a click
         self.stopping = False
         self.thread: threading.Thread | None = None
-        self.pid = 0
         self.fallback: Callable[[list[RawClick]], None] | None = None
         self.linger = 0.0
+        self.client: redis.Redis | None = None
+        self.connection = None
+        self.in_flight: list[list[RawClick]] = []  # sent, one list per XADD, replies not read yet
 
     def add(self, click: RawClick, *, linger: float, fallback: Callable[[list[RawClick]], None]) -> None:
         self.queue.append(click)
-        if self.pid != os.getpid():  # first click in this process (a forked worker does not inherit threads)
-            self._start(linger, fallback)
-        if not self.wake.is_set():
-            self.wake.set()
+        if self.idle:
+            self._wake(linger, fallback)
 
-    def _start(self, linger: float, fallback: Callable[[list[RawClick]], None]) -> None:
-        with _start_lock:
-            if self.pid == os.getpid():
-                return
-            self.linger, self.fallback, self.stopping = linger, fallback, False
-            self.thread = threading.Thread(target=self._run, name="click-batcher", daemon=True)
-            self.thread.start()
-            self.pid = os.getpid()
+    def _wake(self, linger: float, fallback: Callable[[list[RawClick]], None]) -> None:
+        if self.thread is None:
+            with _start_lock:
+                if self.thread is None:
+                    self.linger, self.fallback, self.stopping = linger, fallback, False
+                    self.halt.clear()
+                    self.thread = threading.Thread(target=self._run, name="click-batcher", daemon=True)
+                    self.thread.start()
+        self.wake.set()
 
     def _run(self) -> None:
         try:
             while not self.stopping:
-                self.wake.wait()
-                if self.linger:
-                    time.sleep(self.linger)
-                self.wake.clear()
+                if not self.queue and not self.in_flight:
+                    self.idle = True
+                    if not self.queue:  # a click appended before `idle` was set did not wake us: look first
+                        self.wake.wait()
+                    self.wake.clear()
+                    self.idle = False
+                    continue
+                self.halt.wait(self.linger)
                 self.flush()
         finally:
             db.connections.close_all()  # this thread's own, opened when Redis failed and clicks were parked
 
-    def flush(self) -> None:
-        """Send every click queued so far (also called at exit)."""
+    def flush(self, *, replies: bool = False) -> None:
+        """Read the replies due, send every click queued so far; with `replies`, wait for their replies too
+        (at exit)."""
         with _flush_lock:
+            self._read_replies()
             while self.queue:
-                batch = [self.queue.popleft() for _ in range(min(len(self.queue), 1000))]
-                try:
-                    unbuffered = buffer_append_many(batch)
-                except Exception:  # never lose the batch to a bug in the sending: the database takes it
-                    logger.exception("Sending %d clicks to Redis failed", len(batch))
-                    unbuffered = batch
-                if unbuffered and self.fallback is not None:
-                    self.fallback(unbuffered)
+                self._send([self.queue.popleft() for _ in range(min(len(self.queue), 1000))])
+            if replies:
+                self._read_replies()
+
+    def _park(self, clicks: list[RawClick]) -> None:
+        if clicks and self.fallback is not None:
+            self.fallback(clicks)
+
+    def _drop_connection(self) -> None:
+        """Close the connection; the entries sent on it whose replies are unread go to the database."""
+        if self.connection is not None:
+            self.connection.disconnect()
+        self.connection = None
+        unknown, self.in_flight = self.in_flight, []
+        self._park([click for entry in unknown for click in entry])
+
+    def _send(self, batch: list[RawClick]) -> None:
+        client = get_client()
+        if client is None:
+            self._park(batch)
+            return
+        entries = [batch[start : start + ENTRY_CLICKS] for start in range(0, len(batch), ENTRY_CLICKS)]
+        try:
+            payload = b"".join([xadd_command(entry) for entry in entries])
+        except Exception:  # never lose the batch to a bug in the packing: the database takes it
+            logger.exception("Packing %d clicks for Redis failed", len(batch))
+            self._park(batch)
+            return
+        reused = self.connection is not None and self.client is client
+        for attempt in (1, 2):
+            if self.connection is None or self.client is not client:
+                self._drop_connection()
+                self.connection, self.client = client.connection_pool.make_connection(), client
+            try:
+                self.connection.send_packed_command([payload], check_health=False)
+            except redis.ConnectionError as exc:
+                self._drop_connection()
+                # A connection opened before Redis restarted fails on its first write although Redis may be
+                # back: one more try on a fresh connection (a refused one costs a millisecond) before giving up.
+                if attempt == 1 and reused:
+                    continue
+                _failed(exc)
+                self._park(batch)
+                return
+            except redis.RedisError as exc:  # a timeout (not retried: it would double the wait)
+                self._drop_connection()
+                _failed(exc)
+                self._park(batch)
+                return
+            self.in_flight.extend(entries)
+            return
+
+    def _read_replies(self) -> None:
+        entries, self.in_flight = self.in_flight, []
+        refused: list[RawClick] = []
+        for index, entry in enumerate(entries):
+            try:
+                self.connection.read_response()
+            except redis.ResponseError:  # e.g. out of memory: this entry only
+                refused.extend(entry)
+            except (redis.RedisError, OSError, AttributeError) as exc:
+                # The connection broke (or timed out) with these entries sent: whether Redis ran them is
+                # unknown, so the database takes them, and a copy that reached the stream is skipped at drain.
+                self._drop_connection()
+                if not isinstance(exc, redis.ConnectionError):
+                    _failed(exc)
+                refused.extend(click for rest in entries[index:] for click in rest)
+                break
+        if refused and len(refused) < sum(len(entry) for entry in entries):
+            _failed(redis.ResponseError(f"{len(refused)} XADD refused"))
+        self._park(refused)
 
     def stop(self) -> None:
-        """Send what is queued and end the thread (process exit, tests)."""
+        """Send what is queued, wait for Redis's replies and end the thread (process exit, tests)."""
         thread = self.thread
-        if thread is not None and self.pid == os.getpid() and thread.is_alive():
+        if thread is not None and thread.is_alive():
             self.stopping = True
+            self.halt.set()
             self.wake.set()
             thread.join(timeout=5)
-        self.flush()
-        self.thread, self.pid = None, 0
+        self.flush(replies=True)
+        self._drop_connection()
+        self.thread, self.client, self.idle = None, None, True
+
+    def after_fork(self) -> None:
+        """In a forked child: no thread, no connection, and none of the parent's clicks (the parent sends those)."""
+        self.queue = deque()
+        self.wake, self.halt = threading.Event(), threading.Event()
+        self.thread, self.connection, self.client, self.in_flight = None, None, None, []
+        self.idle, self.stopping = True, False
 
 
 _start_lock = threading.Lock()
@@ -465,8 +597,16 @@ batcher = ClickBatcher()
 
 
 def _flush_at_exit() -> None:
-    if batcher.queue:
+    if batcher.queue or batcher.in_flight:
         batcher.stop()
+
+
+def _after_fork_in_child() -> None:
+    _thread.__dict__.clear()  # the forking thread's hot connection is the parent's socket
+    batcher.after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 atexit.register(_flush_at_exit)

@@ -31,7 +31,7 @@ class ShortLink(models.Model):
     )
     network = models.CharField(max_length=16, choices=Network.choices)
     target_url = models.URLField(max_length=2500)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)  # processes load the newest links by it
 
     # Set for display by dashboard.services.links_for_today (not stored).
     click_total: int

@@ -4,6 +4,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import redis
 from django.conf import settings
@@ -36,9 +37,14 @@ class ResolvedLink:
 # code -> (expires at, link or None). Per process; a plain dict is thread-safe enough for this.
 _local: dict[str, tuple[float, ResolvedLink | None]] = {}
 _preloaded_at = [float("-inf")]
-# True when the last preload held every link: a code missing here is then new or unknown, and only the
-# database can tell which (Redis would only add two round trips to every unknown code).
+# True when the last preload held every link: a code missing here is then new or unknown.
 _preloaded_all = [False]
+# Every link committed before Redis's links version became _known_version is in _local (None: not known).
+# _known_since is the clock read before the load that established it: the next load asks only for links
+# created after it (less RECENT_MARGIN, for transactions that committed late and clocks that differ).
+_known_version: list[str | None] = [None]
+_known_since = [0.0]
+RECENT_MARGIN = 600.0
 
 
 def _preload_if_due(now: float) -> None:
@@ -51,17 +57,46 @@ def _preload_if_due(now: float) -> None:
     if not limit or now - _preloaded_at[0] < LOCAL_TTL - 30:
         return
     _preloaded_at[0] = now
+    version, started = buffer.links_version(), time.time()  # read before the query: links committed later change it
     try:
         rows = list(ShortLink.objects.order_by("-pk").values_list("code", "pk", "target_url")[:limit])
     except DatabaseError:
         logger.warning("Could not preload short links", exc_info=True)
         return
     _preloaded_all[0] = len(rows) < limit
-    expires = now + LOCAL_TTL
     if len(_local) + len(rows) > LOCAL_MAX:
         _local.clear()
+    _cache_rows(rows, now)
+    _known_version[0], _known_since[0] = (version, started) if _preloaded_all[0] else (None, 0.0)
+
+
+def _cache_rows(rows: list[tuple[str, int, str]], now: float) -> None:
+    expires = now + LOCAL_TTL
     for code, pk, target in rows:
         _local[code] = (expires, ResolvedLink(pk, iri_to_uri(target)))
+
+
+def _link_among_loaded(code: str, version: str, now: float) -> ResolvedLink | None:
+    """A code missing from a cache that held every link when Redis's links version was _known_version.
+
+    Same version: no link was created since, the code is unknown (no query). Another version: the links
+    created since the last load are loaded (one indexed query per process and change), then looked in.
+    """
+    if version != _known_version[0]:
+        started = time.time()
+        since = datetime.fromtimestamp(_known_since[0] - RECENT_MARGIN, UTC)
+        try:
+            rows = list(ShortLink.objects.filter(created_at__gte=since).values_list("code", "pk", "target_url"))
+        except DatabaseError:
+            logger.warning("Could not load the newest short links", exc_info=True)
+            return _link_from_database(code)
+        if len(_local) + len(rows) > LOCAL_MAX:
+            link_cache_clear()  # the next request loads them all again
+            return _link_from_database(code)
+        _cache_rows(rows, now)
+        _known_version[0], _known_since[0] = version, started
+    cached = _local.get(code)
+    return cached[1] if cached is not None else None
 
 
 def code_is_well_formed(code: str) -> bool:
@@ -73,8 +108,9 @@ def link_resolve(*, code: str) -> ResolvedLink | None:
 
     Misses are cached too (briefly, here and in Redis), so an unknown code asked again does not
     reach the database; malformed codes are refused before any lookup. When the preload holds every
-    link, a code missing here goes straight to the database, past Redis. (Distinct random codes
-    still cost one indexed query each: rate-limit floods at the proxy.)
+    link, an unknown code costs one Redis round trip and no query (see _link_among_loaded);
+    beyond SHORTLINK_PRELOAD links, distinct random codes cost one indexed query each: rate-limit
+    floods at the proxy.
     """
     now = time.monotonic()
     cached = _local.get(code)
@@ -86,8 +122,11 @@ def link_resolve(*, code: str) -> ResolvedLink | None:
     cached = _local.get(code)
     if cached is not None and cached[0] > now:
         return cached[1]
+    version = buffer.links_version() if _preloaded_all[0] else None
+    if version is not None:
+        return _link_among_loaded(code, version, now)  # a miss cost no query: not worth caching
     if _preloaded_all[0]:
-        link = _link_from_database(code)
+        link = _link_from_database(code)  # Redis cannot tell whether links were created since
     else:
         known, value = buffer.code_cache_get(code)
         if known:
@@ -96,7 +135,7 @@ def link_resolve(*, code: str) -> ResolvedLink | None:
             link = _link_from_database(code)
             buffer.code_cache_set(code, (link.link_id, link.location) if link else None)
     if len(_local) >= LOCAL_MAX:
-        _local.clear()
+        link_cache_clear()  # it no longer holds every link: the next request loads them again
     _local[code] = (now + (LOCAL_TTL if link else LOCAL_MISS_TTL), link)
     return link
 
@@ -111,6 +150,7 @@ def link_cache_clear() -> None:
     _local.clear()
     _preloaded_at[0] = float("-inf")
     _preloaded_all[0] = False
+    _known_version[0], _known_since[0] = None, 0.0
 
 
 def link_for_code(*, code: str) -> ShortLink | None:

@@ -5,6 +5,7 @@ from collections.abc import Iterable, Mapping
 from typing import cast
 from urllib.parse import quote, unquote_plus, urlencode, urlsplit, urlunsplit
 
+import redis
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -50,6 +51,31 @@ def _target_for(post: SuggestedPost, network: str) -> str:
     return build_target_url(
         url=post.target_url, network=network, utm_campaign=post.campaign.utm_campaign, post_id=post.pk
     )
+
+
+def links_created_announce() -> None:
+    """New links exist: processes that hold every link look again at their next unknown code
+    (shortlinks.selectors.link_resolve). Announced now, so a click inside this transaction finds them,
+    and again at commit, so no process settles on a version whose links it could not see yet."""
+    buffer.links_version_bump()
+    transaction.on_commit(buffer.links_version_bump)
+
+
+def link_saved(sender, instance: ShortLink, created: bool, **kwargs) -> None:
+    """post_save: every link made one at a time (the bulk paths announce their own)."""
+    if created:
+        links_created_announce()
+
+
+def links_version_reconcile() -> bool:
+    """Announce links whose own announcement failed (Redis was down when they were created): run by every
+    click drain, so they are found within seconds of Redis answering again. True when it announced."""
+    newest = ShortLink.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    try:
+        return buffer.links_version_reconcile(newest)
+    except redis.RedisError:
+        logger.warning("Could not reconcile the short links' version with Redis", exc_info=True)
+        return False
 
 
 def link_get_or_create(*, user, post: SuggestedPost, network: str) -> ShortLink:
@@ -106,6 +132,7 @@ def links_ensure_for_posts(
             ],
             ignore_conflicts=True,
         )
+        links_created_announce()
         for link in ShortLink.objects.filter(user=user, post_id__in={post_id for post_id, _ in missing}):
             links[(cast(int, link.post_id), link.network)] = link
         for key in missing:
@@ -176,6 +203,7 @@ def links_ensure_many(*, wanted: list[tuple[int, SuggestedPost, str]]) -> dict[t
         ],
         ignore_conflicts=True,
     )
+    links_created_announce()
     links = read()
     for key in keys:
         if key not in links:  # lost to a code clash: take the slow, retrying path

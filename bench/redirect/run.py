@@ -177,6 +177,9 @@ def reset_clicks() -> None:
 
     ParkedClick.objects.all().delete()
     redis.Redis.from_url(REDIS_URL).flushdb()  # the benchmark's own redis-server
+    from shortlinks.services import links_version_reconcile
+
+    links_version_reconcile()  # what the click drain does every few seconds in production
 
 
 SERVER_THREADS = int(os.environ.get("BENCH_THREADS", "4"))

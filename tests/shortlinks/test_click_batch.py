@@ -1,5 +1,6 @@
 """The click batcher (SHORTLINK_CLICK_BATCH_MS): the redirect appends, a thread sends, nothing is lost."""
 
+import os
 import time
 
 import pytest
@@ -80,3 +81,37 @@ def test_an_entry_holding_more_clicks_than_a_drain_batch_is_stored_whole_then_de
     assert clicks_drain(batch_size=7) == 30  # five transactions of up to 7 clicks, then one acknowledgement
     assert Click.objects.count() == 30
     assert stream.xlen(buffer.STREAM) == 0  # raw IPs gone from Redis
+
+
+def test_clicks_whose_reply_is_lost_with_the_connection_are_parked_and_counted_once(
+    client, link, private_redis, settings
+):
+    settings.SHORTLINK_CLICK_BATCH_MS = 10_000
+    for i in range(3):
+        visit(client, link, ip=f"198.51.100.{i}")
+    buffer.batcher.flush()  # sent in one write; Redis's reply is read at the next tick
+    stream = private_redis.client()
+    _wait_for(lambda: _buffered_clicks(stream) == 3)
+    buffer.batcher.connection.disconnect()  # the connection breaks before that tick
+    buffer.batcher.flush()
+    assert ParkedClick.objects.count() == 3  # whether Redis had them was unknown: the database took them too
+    while clicks_drain():
+        pass
+    assert Click.objects.count() == 3  # each stored once, under the id it got in the request
+    assert stream.xlen(buffer.STREAM) == 0
+
+
+def test_a_forked_worker_starts_without_its_parents_clicks_or_connection(client, link, private_redis, settings):
+    settings.SHORTLINK_CLICK_BATCH_MS = 10_000
+    visit(client, link)
+    buffer.batcher.flush()
+    assert buffer.batcher.connection is not None
+    visit(client, link)  # queued in this process
+    child = os.fork()
+    if child == 0:  # the child sends nothing of the parent's, on no socket of the parent's
+        clean = not buffer.batcher.queue and buffer.batcher.connection is None and buffer.batcher.thread is None
+        os._exit(0 if clean else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    buffer.batcher.stop()
+    assert clicks_drain() == 2  # the parent's two clicks, once each

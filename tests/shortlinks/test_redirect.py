@@ -95,6 +95,71 @@ def test_with_every_link_preloaded_a_new_link_still_resolves_and_unknown_codes_s
     assert asked_redis == []
 
 
+@pytest.fixture
+def every_link_loaded(db, settings, redis_client):
+    """A process whose cache holds every link (fewer than SHORTLINK_PRELOAD), with Redis as the click buffer."""
+    import os
+
+    from shortlinks.selectors import link_resolve
+
+    settings.SHORTLINK_REDIS_URL = os.environ["REDIS_URL"]
+    settings.SHORTLINK_PRELOAD = 100
+    old = ShortLinkFactory()
+    assert link_resolve(code=old.code).link_id == old.pk  # the preload: one query, every link
+    return old
+
+
+def test_with_every_link_loaded_unknown_codes_cost_no_query_and_a_new_link_is_found_at_once(
+    every_link_loaded, django_assert_num_queries
+):
+    from shortlinks.selectors import link_resolve
+
+    with django_assert_num_queries(0):  # a scanner's random codes never reach the database
+        assert link_resolve(code="zzzzzzz2") is None
+        assert link_resolve(code="zzzzzzz3") is None
+    new = ShortLinkFactory()  # shared a second ago and clicked by a preview bot now
+    with django_assert_num_queries(1):  # the links created since the last load, once for this process
+        assert link_resolve(code=new.code).link_id == new.pk
+        assert link_resolve(code="zzzzzzz4") is None
+        assert link_resolve(code=every_link_loaded.code).link_id == every_link_loaded.pk
+
+
+def test_links_made_in_bulk_for_a_digest_are_found_at_once(every_link_loaded, employee):
+    from shortlinks.selectors import link_resolve
+    from shortlinks.services import links_ensure_many
+    from tests.factories import SuggestedPostFactory
+
+    post = SuggestedPostFactory()
+    made = links_ensure_many(wanted=[(employee.pk, post, "linkedin"), (employee.pk, post, "mastodon")])
+    for link in made.values():
+        assert link_resolve(code=link.code).link_id == link.pk
+
+
+def test_a_link_made_while_redis_was_down_is_found_after_the_next_drain(every_link_loaded, monkeypatch):
+    from shortlinks.selectors import link_resolve
+    from shortlinks.services import links_version_reconcile
+
+    assert links_version_reconcile()  # Redis learns which link is the newest…
+    assert not links_version_reconcile()  # …and nothing changes while no link is made
+    assert link_resolve(code="zzzzzzz6") is None  # this process has caught up with that
+    with monkeypatch.context() as down:
+        down.setattr(buffer, "links_version_bump", lambda: None)  # the announcement is lost
+        new = ShortLinkFactory()
+    assert link_resolve(code=new.code) is None  # this process was never told
+    assert links_version_reconcile()  # what every click drain runs first
+    assert link_resolve(code=new.code).link_id == new.pk
+
+
+def test_with_redis_down_an_unknown_code_is_looked_up_in_the_database(every_link_loaded, settings):
+    from shortlinks.selectors import link_resolve
+
+    settings.SHORTLINK_REDIS_URL = "redis://127.0.0.1:1/0"
+    buffer.reset()
+    new = ShortLinkFactory()  # its announcement fails: Redis is unreachable
+    assert link_resolve(code=new.code).link_id == new.pk
+    assert link_resolve(code="zzzzzzz5") is None
+
+
 def test_unknown_code_answers_a_friendly_404_page(client, db, capture_mode):
     response = client.get("/s/zzzzzzzz")
     assert response.status_code == 404
