@@ -559,7 +559,7 @@ class ClickBatcher:
                 self.connection.read_response()
             except redis.ResponseError:  # e.g. out of memory: this entry only
                 refused.extend(entry)
-            except (redis.RedisError, OSError, AttributeError) as exc:
+            except (redis.RedisError, OSError) as exc:
                 # The connection broke (or timed out) with these entries sent: whether Redis ran them is
                 # unknown, so the database takes them, and a copy that reached the stream is skipped at drain.
                 self._drop_connection()

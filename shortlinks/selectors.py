@@ -81,6 +81,10 @@ def _link_among_loaded(code: str, version: str, now: float) -> ResolvedLink | No
 
     Same version: no link was created since, the code is unknown (no query). Another version: the links
     created since the last load are loaded (one indexed query per process and change), then looked in.
+
+    The one gap: a link whose announcement was lost (Redis down at its commit) is announced by the next drain's
+    links_version_reconcile only when it is the newest link; one that took an older id (its transaction began
+    before another's) waits for this process's next full preload, up to LOCAL_TTL.
     """
     if version != _known_version[0]:
         started = time.time()
