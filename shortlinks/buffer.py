@@ -398,6 +398,31 @@ def _xadd(client: redis.Redis, clicks: list[RawClick]) -> list[RawClick]:
     return refused
 
 
+def _write_retrying(write: Callable[[], None], drop: Callable[[], None], *, reused: bool) -> redis.RedisError | None:
+    """Run `write` on the connection it uses; the error that stopped it, or None.
+
+    A connection opened before Redis restarted fails on its first command although Redis may be back:
+    when `write` used a connection that had worked before, it runs once more on a fresh one (`drop` forgets
+    the old; a refused connection costs a millisecond). A timeout is not retried: it would double the wait.
+    """
+    try:
+        write()
+        return None
+    except redis.ConnectionError as exc:
+        drop()
+        if not reused:
+            return exc
+    except redis.RedisError as exc:
+        drop()
+        return exc
+    try:
+        write()
+        return None
+    except redis.RedisError as retry_exc:
+        drop()
+        return retry_exc
+
+
 def buffer_append_many(clicks: list[RawClick]) -> list[RawClick]:
     """XADD the raw clicks; those that could not be buffered (write them to the database instead).
 
@@ -407,25 +432,15 @@ def buffer_append_many(clicks: list[RawClick]) -> list[RawClick]:
     client = get_client()
     if client is None:
         return clicks
-    reused = getattr(_thread, "client", None) is client
-    try:
+    refused: list[RawClick] = []
+
+    def write() -> None:
+        nonlocal refused
         refused = _xadd(client, clicks)
-    except redis.ConnectionError as exc:
-        _drop_hot_connection()
-        if not reused:
-            _failed(exc)
-            return clicks
-        # A connection opened before Redis restarted fails on its first command although Redis may be
-        # back: one more try on a fresh connection (a refused one costs a millisecond) before giving up.
-        try:
-            refused = _xadd(client, clicks)
-        except redis.RedisError as retry_exc:
-            _drop_hot_connection()
-            _failed(retry_exc)
-            return clicks
-    except redis.RedisError as exc:  # a timeout (not retried: it would double the wait)
-        _drop_hot_connection()
-        _failed(exc)
+
+    error = _write_retrying(write, _drop_hot_connection, reused=getattr(_thread, "client", None) is client)
+    if error is not None:
+        _failed(error)
         return clicks
     if refused:
         _failed(redis.ResponseError(f"{len(refused)} XADD refused"))
@@ -528,28 +543,19 @@ class ClickBatcher:
             self._park(batch)
             return
         reused = self.connection is not None and self.client is client
-        for attempt in (1, 2):
+
+        def write() -> None:
             if self.connection is None or self.client is not client:
                 self._drop_connection()
                 self.connection, self.client = client.connection_pool.make_connection(), client
-            try:
-                self.connection.send_packed_command([payload], check_health=False)
-            except redis.ConnectionError as exc:
-                self._drop_connection()
-                # A connection opened before Redis restarted fails on its first write although Redis may be
-                # back: one more try on a fresh connection (a refused one costs a millisecond) before giving up.
-                if attempt == 1 and reused:
-                    continue
-                _failed(exc)
-                self._park(batch)
-                return
-            except redis.RedisError as exc:  # a timeout (not retried: it would double the wait)
-                self._drop_connection()
-                _failed(exc)
-                self._park(batch)
-                return
-            self.in_flight.extend(entries)
+            self.connection.send_packed_command([payload], check_health=False)
+
+        error = _write_retrying(write, self._drop_connection, reused=reused)
+        if error is not None:
+            _failed(error)
+            self._park(batch)
             return
+        self.in_flight.extend(entries)
 
     def _read_replies(self) -> None:
         entries, self.in_flight = self.in_flight, []
